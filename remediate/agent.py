@@ -1,0 +1,108 @@
+"""The agent protocol, Python side: render the script, frame a request, parse the answer.
+
+`docs/agent-protocol.md` is the contract. In short: one PowerShell command per phase. Its command line is a short
+fixed bootstrap (`-EncodedCommand`); stdin carries, first, one line of base64 JSON (the request: data, never code)
+and then the agent script itself. The agent answers with one JSON document between two marker lines on stdout.
+
+The template renders no user value: its only inputs are constants of this module. That is what makes the request
+"data, never code": whatever a playbook holds reaches the host as a base64 line that the script decodes.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+import jinja2
+
+PROTOCOL_VERSION = 1
+BEGIN_MARKER = "<<<REMEDIATE-BEGIN>>>"
+END_MARKER = "<<<REMEDIATE-END>>>"
+POWERSHELL = "powershell.exe"
+POWERSHELL_ARGS = ("-NoLogo", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-EncodedCommand")
+
+# Reads stdin (`$input` enumerates its lines, as in Ansible's proven bootstrap), takes the first line as the
+# request and runs the rest as the agent. Kept tiny: it travels on the command line, which cmd.exe caps at 8191.
+BOOTSTRAP = "\n".join(
+    [
+        "$ErrorActionPreference = 'Stop'",
+        '$text = @($input) -join "`n"',
+        '$nl = $text.IndexOf("`n")',
+        "$request = $text.Substring(0, $nl).Trim()",
+        "$agent = [ScriptBlock]::Create($text.Substring($nl + 1))",
+        "& $agent $request",
+    ]
+)
+
+
+class ProtocolError(Exception):
+    """The answer on stdout is not a well-formed agent answer. Callers wrap it with the host name."""
+
+
+def encoded_bootstrap() -> str:
+    """The `-EncodedCommand` argument: base64 of the UTF-16LE bootstrap, as powershell.exe expects."""
+    return base64.b64encode(BOOTSTRAP.encode("utf-16-le")).decode("ascii")
+
+
+def command_line() -> tuple[str, list[str]]:
+    return POWERSHELL, [*POWERSHELL_ARGS, encoded_bootstrap()]
+
+
+@functools.lru_cache(maxsize=1)
+def render_script() -> str:
+    """The agent script. Rendered once per process; its inputs are constants, never user data."""
+    source = resources.files("remediate.templates").joinpath("agent.ps1.j2").read_text(encoding="utf-8")
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    script = env.from_string(source).render(
+        protocol_version=PROTOCOL_VERSION, begin_marker=BEGIN_MARKER, end_marker=END_MARKER
+    )
+    # ASCII only, so that the shell's code page can never mangle the script on its way in.
+    script.encode("ascii")
+    return script
+
+
+def encode_request(request: dict[str, Any]) -> str:
+    """The request as one base64 line. JSON is ASCII-escaped so every byte is safe in any code page."""
+    payload = json.dumps(request, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
+    return base64.b64encode(payload.encode("ascii")).decode("ascii")
+
+
+def build_stdin(request: dict[str, Any]) -> bytes:
+    return (encode_request(request) + "\n" + render_script()).encode("ascii")
+
+
+def split_stdin(data: bytes) -> tuple[dict[str, Any], str]:
+    """Inverse of `build_stdin`, for the lab: the decoded request and the script text that came with it."""
+    text = data.decode("ascii")
+    first, _, script = text.partition("\n")
+    request = json.loads(base64.b64decode(first.strip(), validate=True).decode("ascii"))
+    if not isinstance(request, dict):
+        raise ProtocolError("request is not a JSON object")
+    return request, script
+
+
+def format_answer(answer: dict[str, Any]) -> bytes:
+    """How the agent frames its answer (used by the lab; agent.ps1 writes the same bytes)."""
+    body = json.dumps(answer, ensure_ascii=True, separators=(",", ":"))
+    return f"{BEGIN_MARKER}\r\n{body}\r\n{END_MARKER}\r\n".encode("ascii")
+
+
+def parse_answer(stdout: bytes) -> dict[str, Any]:
+    """The JSON between the markers. Anything outside them (stray Write-Host, banners) is ignored."""
+    text = stdout.decode("utf-8", errors="replace")
+    start = text.rfind(BEGIN_MARKER)
+    end = text.find(END_MARKER, start + 1) if start >= 0 else -1
+    if start < 0 or end < 0:
+        snippet = text.strip()[:200] or "(no output)"
+        raise ProtocolError(f"agent answer markers not found in output: {snippet!r}")
+    body = text[start + len(BEGIN_MARKER) : end].strip()
+    try:
+        answer = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ProtocolError(f"agent answer is not valid JSON: {exc}") from None
+    if not isinstance(answer, dict) or answer.get("version") != PROTOCOL_VERSION:
+        raise ProtocolError(f"agent answer has an unexpected version: {answer.get('version')!r}")
+    return answer

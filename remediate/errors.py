@@ -1,0 +1,95 @@
+"""One error hierarchy for the whole tool.
+
+Every error the user can cause or meet carries typed fields, so the CLI can print one clear line (file, line,
+field, expected, found) and callers can branch on fields instead of parsing text. Messages never contain secrets:
+credentials are only ever referred to by the *name* of their reference (an environment variable name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class RemediateError(Exception):
+    """Base of every error remediate raises on purpose. The CLI turns these into exit code 1 without traceback."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in a user's file something was found. `line` is 1-based; `field` is a dotted path."""
+
+    file: str
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        out = self.file
+        if self.line is not None:
+            out += f":{self.line}"
+        if self.field:
+            out += f": {self.field}"
+        return out
+
+
+class InputError(RemediateError):
+    """Bad input in a user's file (inventory, playbook, plan file, waiver file)."""
+
+    def __init__(self, location: Location, problem: str) -> None:
+        self.location = location
+        self.problem = problem
+        super().__init__(f"{location}: {problem}")
+
+
+class CredentialError(RemediateError):
+    """A credential reference that cannot be resolved. Names the reference, never a value."""
+
+    def __init__(self, host: str, reference: str, problem: str) -> None:
+        self.host = host
+        self.reference = reference
+        super().__init__(f"host {host}: credential {reference}: {problem}")
+
+
+class HostError(RemediateError):
+    """Something went wrong talking to, or on, one host. Other hosts carry on."""
+
+    kind = "host"
+
+    def __init__(self, host: str, problem: str) -> None:
+        self.host = host
+        self.problem = problem
+        super().__init__(f"host {host}: {problem}")
+
+
+class UnreachableError(HostError):
+    """The host could not be reached or the connection broke (TCP, TLS, HTTP 5xx before a command ran)."""
+
+    kind = "unreachable"
+
+
+class AuthenticationError(HostError):
+    """The host refused our credentials (HTTP 401)."""
+
+    kind = "authentication"
+
+
+class TransportError(HostError):
+    """The WS-Management conversation failed (SOAP fault, timeout, broken answer)."""
+
+    kind = "transport"
+
+
+class AgentError(HostError):
+    """The agent script ran but its answer was missing or malformed."""
+
+    kind = "agent"
+
+
+class RefusedError(RemediateError):
+    """The run was refused on purpose: stale plan, outside the change window, lock held. Exit code 3."""
