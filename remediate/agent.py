@@ -18,6 +18,9 @@ from typing import Any
 
 import jinja2
 
+from remediate.errors import AgentError
+from remediate.transport.base import Connection
+
 PROTOCOL_VERSION = 1
 BEGIN_MARKER = "<<<REMEDIATE-BEGIN>>>"
 END_MARKER = "<<<REMEDIATE-END>>>"
@@ -106,3 +109,27 @@ def parse_answer(stdout: bytes) -> dict[str, Any]:
     if not isinstance(answer, dict) or answer.get("version") != PROTOCOL_VERSION:
         raise ProtocolError(f"agent answer has an unexpected version: {answer.get('version')!r}")
     return answer
+
+
+def call(connection: Connection, request: dict[str, Any]) -> dict[str, Any]:
+    """Run one request on one host as one command; the parsed answer, or `AgentError` naming the host."""
+    command, arguments = command_line()
+    result = connection.run(command, arguments, build_stdin({"version": PROTOCOL_VERSION, **request}))
+    try:
+        return parse_answer(result.stdout)
+    except ProtocolError as exc:
+        detail = _clean_stderr(result.stderr)
+        raise AgentError(
+            connection.host, f"{exc} (exit code {result.exit_code}{'; stderr: ' + detail if detail else ''})"
+        ) from None
+
+
+def _clean_stderr(stderr: bytes) -> str:
+    text = stderr.decode("utf-8", errors="replace").strip()
+    if text.startswith("#< CLIXML"):
+        # PowerShell serialises error records as CLIXML on stderr; the <S S="Error"> strings are the message.
+        import re
+
+        parts = re.findall(r'<S S="Error">(.*?)</S>', text, flags=re.DOTALL)
+        text = "".join(parts).replace("_x000D__x000A_", " ").strip()
+    return " ".join(text.split())[:500]

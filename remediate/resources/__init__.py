@@ -1,0 +1,26 @@
+"""The explicit registry of resource kinds.
+
+Explicit rather than discovered: what a playbook may contain is visible in one place, and two catalogs in one
+process cannot leak kinds into each other (bundlewrap's `items_from_dir` docstring makes the same argument).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Union
+
+from pydantic import Field
+
+from remediate.resources.base import FieldChange, Op, ResourceKind
+from remediate.resources.registry_value import RegistryValue, RegistryValueSpec
+
+KINDS: dict[str, ResourceKind[Any]] = {kind.kind: kind for kind in (RegistryValue(),)}
+
+# The playbook's `resources:` entries: a union discriminated by `kind`.
+ResourceSpec = Annotated[Union[RegistryValueSpec], Field(discriminator="kind")]
+
+
+def kind_of(name: str) -> ResourceKind[Any]:
+    return KINDS[name]
+
+
+__all__ = ["KINDS", "FieldChange", "Op", "ResourceKind", "ResourceSpec", "kind_of"]

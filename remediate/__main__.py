@@ -1,0 +1,5 @@
+import sys
+
+from remediate.cli.main import main
+
+sys.exit(main())

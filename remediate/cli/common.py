@@ -1,0 +1,73 @@
+"""What several commands share: options, loading inputs, the console. No engine logic here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from remediate.engine.fleet import DEFAULT_FORKS, ConnectionPool
+from remediate.engine.run import RunContext
+from remediate.inventory import load_inventory
+from remediate.playbook import load_catalog
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_PLAYBOOK = "event-4006.yaml"
+
+
+def default_state_dir() -> Path:
+    if os.environ.get("REMEDIATE_STATE_DIR"):
+        return Path(os.environ["REMEDIATE_STATE_DIR"])
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "remediate"
+
+
+def packaged_playbook(name: str = DEFAULT_PLAYBOOK) -> Path:
+    return Path(str(resources.files("remediate.playbooks").joinpath(name)))
+
+
+def inputs_options(fn: F) -> F:
+    fn = click.option("-i", "--inventory", "inventory", type=click.Path(path_type=Path), required=True,
+                      help="Inventory YAML file.")(fn)
+    fn = click.option("-p", "--playbook", "playbooks", type=click.Path(path_type=Path), multiple=True,
+                      help="Playbook YAML file (repeatable). Default: the packaged event-4006 catalog.")(fn)
+    return fn
+
+
+def run_options(fn: F) -> F:
+    fn = click.option("--limit", default=None, help="Hosts, groups or globs, comma separated; !pattern excludes.")(fn)
+    fn = click.option("--forks", type=click.IntRange(1, 1000), default=DEFAULT_FORKS, show_default=True,
+                      help="Hosts in flight at once.")(fn)
+    return fn
+
+
+def state_option(fn: F) -> F:
+    return click.option("--state-dir", type=click.Path(path_type=Path), default=None,
+                        help="Where the run journal lives (default $REMEDIATE_STATE_DIR or "
+                             "~/.local/state/remediate).")(fn)
+
+
+def json_option(fn: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(fn)
+
+
+def build_context(inventory: Path, playbooks: tuple[Path, ...], forks: int = DEFAULT_FORKS) -> RunContext:
+    inv = load_inventory(inventory)
+    catalog = load_catalog(list(playbooks) or [packaged_playbook()])
+    return RunContext(inventory=inv, catalog=catalog, pool=ConnectionPool(inv), forks=forks)
+
+
+def console(as_json: bool = False) -> Console:
+    # With --json, human text goes to stderr so stdout stays one parseable document.
+    return Console(stderr=as_json, highlight=False, soft_wrap=True)
+
+
+def command_text() -> str:
+    return " ".join(["remediate", *sys.argv[1:]])

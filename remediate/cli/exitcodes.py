@@ -1,0 +1,29 @@
+"""Exit codes, decided in one place (DESIGN.md section 7)."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from remediate.engine.model import HostOutcome, Plan, RunResult
+
+
+class ExitCode(IntEnum):
+    OK = 0  # done / compliant
+    ERROR = 1  # bad input, unreachable host, failed apply
+    PENDING = 2  # changes pending / drift
+    REFUSED = 3  # refused on purpose: stale plan, outside the window, lock held
+
+
+def for_plan(plan: Plan) -> ExitCode:
+    if plan.has_errors:
+        return ExitCode.ERROR
+    return ExitCode.PENDING if any(h.status.value == "drift" for h in plan.hosts) else ExitCode.OK
+
+
+def for_run(result: RunResult) -> ExitCode:
+    outcomes = {h.outcome for h in result.hosts}
+    if any(o.failed for o in outcomes):
+        return ExitCode.ERROR
+    if HostOutcome.STALE in outcomes or HostOutcome.NOT_ATTEMPTED in outcomes:
+        return ExitCode.REFUSED
+    return ExitCode.OK

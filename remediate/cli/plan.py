@@ -1,0 +1,38 @@
+"""`remediate plan`: read every host, compare with the playbooks, show what would change. Never writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from remediate.cli import common
+from remediate.cli.exitcodes import ExitCode, for_plan
+from remediate.engine.fleet import select_hosts
+from remediate.engine.run import make_plan
+from remediate.reports.terminal import print_plan
+
+
+@click.command("plan")
+@common.inputs_options
+@common.run_options
+@common.json_option
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
+              help="Save the plan as JSON, for 'remediate apply FILE'.")
+def plan_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | None, forks: int, as_json: bool,
+                 out: Path | None) -> int:
+    """Show what is wrong on each host and what would change (exit 0 compliant, 2 changes pending, 1 error)."""
+    ctx = common.build_context(inventory, playbooks, forks)
+    try:
+        plan = make_plan(ctx, select_hosts(ctx.inventory, limit))
+    finally:
+        ctx.pool.close_all()
+    if out is not None:
+        out.write_text(plan.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    if as_json:
+        click.echo(plan.model_dump_json(indent=2))
+    else:
+        print_plan(plan, common.console())
+        if out is not None:
+            common.console().print(f"Plan saved to {out}; apply it with: remediate apply {out} -i {inventory}")
+    return for_plan(plan) if plan.change_count or plan.has_errors else ExitCode.OK

@@ -1,0 +1,136 @@
+"""Applying changes to one host: journal first, one guarded command, an outcome that is never a guess.
+
+The request carries, for every change, the value the plan observed (`expect`), the value to reach (`want`) and
+how to put the old one back (`undo`); the agent compares all before writing any, verifies each write by reading
+it back and reverts the host on the first failure (docs/agent-protocol.md). Rollback uses this very path with
+before and after swapped.
+
+If the connection breaks while the apply command is in flight, the runner does not re-send it: it reads the
+values again (a read is safe to repeat) and reports the host as applied (everything reads as `after`), untouched
+(everything reads as `before`), or unknown, which points at `remediate rollback RUN`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from remediate import agent
+from remediate.engine.model import ChangeResult, HostOutcome, HostResult, PlanItem
+from remediate.errors import HostError
+from remediate.journal import Journal
+from remediate.resources import KINDS
+from remediate.transport.base import Connection
+
+
+@dataclass(frozen=True)
+class Change:
+    """Move one resource from `before` to `after`. Plain data: it is what the journal stores."""
+
+    kind: str
+    identity: dict[str, Any]
+    description: str
+    rule_id: str
+    before: Any
+    after: Any
+
+    @classmethod
+    def from_item(cls, item: PlanItem) -> Change:
+        return cls(item.kind, item.identity, item.description, item.rule_id, item.before, item.after)
+
+    @classmethod
+    def from_journal(cls, data: dict[str, Any]) -> Change:
+        return cls(data["kind"], data["identity"], data["description"], data["rule_id"], data["before"],
+                   data["after"])
+
+    def journal(self) -> dict[str, Any]:
+        return {"kind": self.kind, "identity": self.identity, "description": self.description,
+                "rule_id": self.rule_id, "before": self.before, "after": self.after}
+
+    def reversed(self) -> Change:
+        return Change(self.kind, self.identity, self.description, self.rule_id, self.after, self.before)
+
+
+def apply_request(changes: list[Change]) -> dict[str, Any]:
+    wire = []
+    for index, change in enumerate(changes):
+        kind = KINDS[change.kind]
+        wire.append({
+            "id": f"c{index}",
+            "read": kind.read_op(change.identity).wire(),
+            "expect": change.before,
+            "set": kind.set_op(change.identity, change.after).wire(),
+            "want": change.after,
+            "undo": kind.set_op(change.identity, change.before).wire(),
+        })
+    return {"mode": "apply", "changes": wire}
+
+
+def read_live(connection: Connection, changes: list[Change]) -> list[dict[str, Any]]:
+    """The live value of each change's resource, one command. Results keep the agent's ok/value/error shape."""
+    ops = [{"id": f"r{i}", **KINDS[c.kind].read_op(c.identity).wire()} for i, c in enumerate(changes)]
+    answer = agent.call(connection, {"mode": "read", "ops": ops})
+    by_id = {r.get("id"): r for r in answer.get("results", []) if isinstance(r, dict)}
+    return [by_id.get(f"r{i}", {"ok": False, "error": {"message": "no result"}}) for i in range(len(changes))]
+
+
+def apply_host(host: str, changes: list[Change], connection: Connection, journal: Journal, run_id: str,
+               rollback_hint: str) -> HostResult:
+    journal.snapshot(run_id, host, [c.journal() for c in changes])
+    try:
+        answer = agent.call(connection, apply_request(changes))
+    except HostError as exc:
+        result = _after_lost_connection(host, changes, connection, exc, rollback_hint)
+    else:
+        result = _from_answer(host, changes, answer, rollback_hint)
+    journal.record(run_id, host, result.outcome.value, result.model_dump(mode="json"))
+    return result
+
+
+def _from_answer(host: str, changes: list[Change], answer: dict[str, Any], rollback_hint: str) -> HostResult:
+    outcome_text = answer.get("outcome")
+    results = answer.get("changes") or []
+    rows = []
+    for index, change in enumerate(changes):
+        row = results[index] if index < len(results) and isinstance(results[index], dict) else {}
+        error = row.get("error")
+        rows.append(ChangeResult(
+            description=change.description, rule_id=change.rule_id, status=str(row.get("status", "unknown")),
+            before=change.before, after=change.after, observed=row.get("observed"),
+            error=f"{error.get('type', 'Failed')}: {error.get('message', '')}" if isinstance(error, dict) else None,
+        ))
+    if outcome_text == "applied" and all(r.status == "applied" for r in rows):
+        return HostResult(host=host, outcome=HostOutcome.APPLIED, changes=rows)
+    if outcome_text == "stale":
+        stale = [r.description for r in rows if r.status != "unchanged"]
+        return HostResult(host=host, outcome=HostOutcome.STALE, changes=rows,
+                          message="changed since the plan, nothing written: " + ", ".join(stale))
+    failed = next((r for r in rows if r.status in ("failed", "revert_failed")), None)
+    why = f"{failed.description}: {failed.error or 'did not verify'}" if failed else "apply failed"
+    if outcome_text == "reverted":
+        return HostResult(host=host, outcome=HostOutcome.REVERTED, changes=rows,
+                          message=f"{why}; every earlier change on this host was reverted")
+    return HostResult(host=host, outcome=HostOutcome.REVERT_FAILED if outcome_text == "revert_failed"
+                      else HostOutcome.UNKNOWN, changes=rows, message=f"{why}; revert incomplete: {rollback_hint}")
+
+
+def _after_lost_connection(host: str, changes: list[Change], connection: Connection, cause: HostError,
+                           rollback_hint: str) -> HostResult:
+    connection.reset()
+    try:
+        live = read_live(connection, changes)
+    except HostError as exc:
+        return HostResult(host=host, outcome=HostOutcome.UNKNOWN,
+                          message=f"{cause.problem} during apply, and the re-read failed ({exc.problem}); "
+                                  f"state unknown: {rollback_hint}")
+    values = [r.get("value") if r.get("ok") else object() for r in live]
+    rows = [ChangeResult(description=c.description, rule_id=c.rule_id, status="observed", before=c.before,
+                         after=c.after, observed=v if r.get("ok") else None) for c, v, r in zip(changes, values, live)]
+    if all(v == c.after for v, c in zip(values, changes)):
+        return HostResult(host=host, outcome=HostOutcome.APPLIED, changes=rows,
+                          message=f"{cause.problem} after the apply was sent; a re-read shows every change in place")
+    if all(v == c.before for v, c in zip(values, changes)):
+        return HostResult(host=host, outcome=HostOutcome.UNTOUCHED, changes=rows,
+                          message=f"{cause.problem} during apply; a re-read shows the host unchanged")
+    return HostResult(host=host, outcome=HostOutcome.UNKNOWN, changes=rows,
+                      message=f"{cause.problem} during apply; the host is partly changed: {rollback_hint}")

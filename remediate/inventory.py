@@ -1,0 +1,230 @@
+"""Inventory: which hosts exist, how to reach them, and the variables their playbooks are rendered with.
+
+```yaml
+vars: {smart_host: mail.contoso.com}          # every host
+connection: {transport: ntlm, user: 'CONTOSO\\svc-remediate', password: {env: REMEDIATE_PASSWORD}}
+groups:
+  exchange2003:
+    vars: {...}
+    connection: {scheme: http}
+    hosts: [ex03a, ex03b]
+hosts:
+  ex03a:
+    connection: {address: 10.0.0.5}
+    vars: {...}
+```
+
+Precedence, lowest first: top level, each group in file order, the host. Passwords are never written here: a
+password is a *reference* (`{env: NAME}`); the value is read at connection time and never stored or printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, replace
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from remediate.errors import CredentialError
+from remediate.validation import validate
+from remediate.yamlsrc import LineMap, load
+
+_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+
+
+class Scheme(str, Enum):
+    HTTP = "http"
+    HTTPS = "https"
+
+
+class AuthTransport(str, Enum):
+    NTLM = "ntlm"
+    BASIC = "basic"
+
+
+class CredentialRef(BaseModel):
+    """Where a password lives. The inventory holds this reference, never the password."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+    def describe(self) -> str:
+        return f"environment variable {self.env}"
+
+    def resolve(self, host: str) -> str:
+        value = os.environ.get(self.env)
+        if value is None:
+            raise CredentialError(host, self.describe(), "is not set")
+        if value == "":
+            raise CredentialError(host, self.describe(), "is empty")
+        return value
+
+
+class ConnectionSpec(BaseModel):
+    """Connection settings as written at any level; merged per host into a `Connection`."""
+
+    model_config = ConfigDict(extra="forbid")
+    address: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    scheme: Scheme | None = None
+    transport: AuthTransport | None = None
+    validate_cert: bool | None = None
+    ca_file: str | None = None
+    user: str | None = None
+    password: CredentialRef | None = None
+    operation_timeout: int | None = Field(default=None, ge=1, le=3600)
+
+    @field_validator("password", mode="before")
+    @classmethod
+    def _no_plain_passwords(cls, value: Any) -> Any:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            # The message must not echo the value: it is somebody's password.
+            raise ValueError("a password must not be written in the inventory; reference it instead: "
+                             "password: {env: NAME_OF_ENVIRONMENT_VARIABLE}")
+        return value
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Everything needed to reach one host, resolved and checked."""
+
+    address: str
+    port: int
+    scheme: Scheme
+    transport: AuthTransport
+    validate_cert: bool
+    ca_file: str | None
+    user: str
+    password: CredentialRef
+    operation_timeout: int
+
+    @property
+    def endpoint(self) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return f"{self.scheme.value}://{host}:{self.port}/wsman"
+
+
+class GroupSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    hosts: list[str] = Field(default_factory=list)
+    vars: dict[str, Any] = Field(default_factory=dict)
+    connection: ConnectionSpec = Field(default_factory=ConnectionSpec)
+
+
+class HostSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    vars: dict[str, Any] = Field(default_factory=dict)
+    connection: ConnectionSpec = Field(default_factory=ConnectionSpec)
+
+
+class InventorySpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    vars: dict[str, Any] = Field(default_factory=dict)
+    connection: ConnectionSpec = Field(default_factory=ConnectionSpec)
+    groups: dict[str, GroupSpec] = Field(default_factory=dict)
+    hosts: dict[str, HostSpec | None] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _names(self) -> InventorySpec:
+        for name in [*self.groups, *self.hosts]:
+            if not re.match(_NAME, name):
+                raise ValueError(f"name {name!r} must start with a letter or digit and hold only letters, "
+                                 "digits, '_', '.', '-'")
+        return self
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str
+    groups: tuple[str, ...]
+    vars: dict[str, Any]
+    connection: Connection
+
+
+@dataclass(frozen=True)
+class Inventory:
+    path: str
+    hosts: dict[str, Host]
+    groups: dict[str, tuple[str, ...]]
+
+
+_DEFAULT_PORTS = {Scheme.HTTP: 5985, Scheme.HTTPS: 5986}
+
+
+def _merge(specs: list[ConnectionSpec]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for spec in specs:
+        merged.update({k: v for k, v in spec.model_dump(exclude_none=True).items()})
+        if spec.password is not None:
+            merged["password"] = spec.password
+    return merged
+
+
+def _resolve_connection(name: str, specs: list[ConnectionSpec], lines: LineMap) -> Connection:
+    merged = _merge(specs)
+    path = ("hosts", name, "connection")
+    for required in ("address", "user"):
+        if not merged.get(required):
+            raise lines.error((*path, required), f"required field is missing (host {name} has no {required} "
+                              "at host, group or top level)")
+    if "password" not in merged:
+        raise lines.error((*path, "password"), f"host {name} has no credential reference; add "
+                          "password: {env: NAME_OF_ENVIRONMENT_VARIABLE}")
+    scheme = Scheme(merged.get("scheme", Scheme.HTTPS))
+    transport = AuthTransport(merged.get("transport", AuthTransport.NTLM))
+    if scheme is Scheme.HTTP and transport is AuthTransport.BASIC:
+        # Windows refuses this by default (AllowUnencrypted=false, Basic off); so do we, before any password moves.
+        raise lines.error((*path, "transport"), "Basic authentication over plain HTTP would send the password "
+                          "in clear text; use scheme: https, or transport: ntlm (which encrypts every message)")
+    return Connection(
+        address=merged["address"],
+        port=merged.get("port", _DEFAULT_PORTS[scheme]),
+        scheme=scheme,
+        transport=transport,
+        validate_cert=merged.get("validate_cert", True),
+        ca_file=merged.get("ca_file"),
+        user=merged["user"],
+        password=merged["password"],
+        operation_timeout=merged.get("operation_timeout", 20),
+    )
+
+
+def load_inventory(path: Path) -> Inventory:
+    source = load(path)
+    lines = source.lines
+    if source.data is None:
+        raise lines.error((), "the inventory is empty; it needs at least 'hosts:'")
+    if not isinstance(source.data, dict):
+        raise lines.error((), f"expected a mapping with 'hosts:' at the top, found {type(source.data).__name__}")
+    spec = validate(InventorySpec, source.data, lines)
+    if not spec.hosts:
+        raise lines.error(("hosts",), "no hosts defined")
+    member_of: dict[str, list[str]] = {name: [] for name in spec.hosts}
+    for group, gspec in spec.groups.items():
+        for index, host in enumerate(gspec.hosts):
+            if host not in member_of:
+                raise lines.error(("groups", group, "hosts", index), f"host {host!r} is not defined under hosts:")
+            member_of[host].append(group)
+    hosts: dict[str, Host] = {}
+    base = Path(path).parent
+    for name, hspec in spec.hosts.items():
+        hspec = hspec or HostSpec()
+        groups = member_of[name]
+        chain = [spec.connection, *(spec.groups[g].connection for g in groups), hspec.connection]
+        connection = _resolve_connection(name, chain, lines)
+        if connection.ca_file and not Path(connection.ca_file).is_absolute():
+            connection = _with_ca(connection, str(base / connection.ca_file))
+        variables: dict[str, Any] = dict(spec.vars)
+        for group in groups:
+            variables.update(spec.groups[group].vars)
+        variables.update(hspec.vars)
+        hosts[name] = Host(name, tuple(groups), variables, connection)
+    return Inventory(str(path), hosts, {g: tuple(s.hosts) for g, s in spec.groups.items()})
+
+
+def _with_ca(connection: Connection, ca_file: str) -> Connection:
+    return replace(connection, ca_file=ca_file)

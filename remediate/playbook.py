@@ -1,0 +1,191 @@
+"""Playbooks: rules, each a known cause with its source and the resources that fix it.
+
+```yaml
+include: [smart-host.yaml]        # other playbooks, relative to this file
+rules:
+  - id: tnef-store-driver
+    title: Force TNEF for peers that cannot read Summary-TNEF
+    cause: ...
+    source: KB 919091 (Resolution 2)
+    remedy: auto                  # or manual, with advice:
+    when: "facts.exchange_version is not none"
+    resources:
+      - kind: registry_value
+        hive: HKLM
+        key: '{{ tnef_key }}'
+        ...
+```
+
+Rendering is per host and per string: YAML is parsed first, then every string scalar that holds `{{` or `{%` is
+rendered with that host's variables. A value therefore can never change the structure of a playbook (a variable
+holding "\n- kind: ..." stays one string). A scalar that is exactly one `{{ expression }}` keeps the expression's
+type, so `data: '{{ retries }}'` can be a number. Undefined variables are errors; the sandbox keeps templates away
+from Python internals.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from pydantic import BaseModel, ConfigDict, Field
+
+from remediate.errors import InputError
+from remediate.resources import ResourceSpec
+from remediate.validation import validate
+from remediate.yamlsrc import FieldPath, LineMap, load
+
+_RULE_ID = r"^[a-z0-9][a-z0-9._-]*$"
+_WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
+
+_ENV = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+class Rule(BaseModel):
+    """One cause of a problem, as rendered for one host."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=_RULE_ID)
+    title: str = Field(min_length=1)
+    cause: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    remedy: Literal["auto", "manual"] = "auto"
+    advice: str | None = None
+    when: str | None = None
+    resources: list[ResourceSpec] = Field(default_factory=list)
+
+
+class PlaybookFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: Literal[1] = 1
+    include: list[str] = Field(default_factory=list)
+    rules: list[dict[str, Any]] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RuleSource:
+    """A rule as written, before rendering, and where it was written."""
+
+    file: str
+    index: int
+    line: int | None
+    data: dict[str, Any]
+    lines: LineMap
+
+    @property
+    def id(self) -> str:
+        return str(self.data.get("id", ""))
+
+
+@dataclass(frozen=True)
+class RenderedRule:
+    rule: Rule
+    source: RuleSource
+
+
+@dataclass
+class Catalog:
+    """All rules from a set of playbook files (includes resolved), in file order."""
+
+    files: list[str] = field(default_factory=list)
+    rules: list[RuleSource] = field(default_factory=list)
+
+    def render(self, host_vars: dict[str, Any], host_name: str) -> list[RenderedRule]:
+        context = {**host_vars, "inventory_hostname": host_name}
+        return [RenderedRule(_render_rule(src, context, host_name), src) for src in self.rules]
+
+
+def _render_rule(src: RuleSource, context: dict[str, Any], host: str) -> Rule:
+    base: FieldPath = ("rules", src.index)
+    # `when:` is evaluated later against the host's facts, so it is not rendered with the variables now.
+    data = {k: v if k == "when" else _render(v, context, src.lines, (*base, k), host) for k, v in src.data.items()}
+    return validate(Rule, data, src.lines, base)
+
+
+def _render(value: Any, context: dict[str, Any], lines: LineMap, path: FieldPath, host: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _render(v, context, lines, (*path, k), host) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_render(v, context, lines, (*path, i), host) for i, v in enumerate(value)]
+    if isinstance(value, str) and ("{{" in value or "{%" in value):
+        return render_string(value, context, lines, path, host)
+    return value
+
+
+def render_string(text: str, context: dict[str, Any], lines: LineMap, path: FieldPath, host: str) -> Any:
+    try:
+        whole = _WHOLE_EXPRESSION.match(text)
+        if whole:
+            result = _ENV.compile_expression(whole.group("expr"), undefined_to_none=False)(**context)
+            if isinstance(result, jinja2.Undefined):
+                str(result)  # raises UndefinedError with jinja's own message naming the variable
+            return result
+        return _ENV.from_string(text).render(**context)
+    except jinja2.UndefinedError as exc:
+        raise lines.error(path, f"undefined template variable for host {host}: {exc.message}") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise lines.error(path, f"template syntax error: {exc.message}") from None
+    except jinja2.exceptions.SecurityError as exc:
+        raise lines.error(path, f"template not allowed: {exc}") from None
+    except Exception as exc:  # a filter failing on a value, division by zero, ...
+        raise lines.error(path, f"template failed for host {host}: {type(exc).__name__}: {exc}") from None
+
+
+def evaluate_when(expression: str, facts: dict[str, Any], host_vars: dict[str, Any], src: RuleSource) -> bool:
+    context = {**host_vars, "facts": facts}
+    path: FieldPath = ("rules", src.index, "when")
+    try:
+        return bool(_ENV.compile_expression(expression, undefined_to_none=False)(**context))
+    except jinja2.UndefinedError as exc:
+        raise src.lines.error(path, f"when: {exc.message}") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise src.lines.error(path, f"when: syntax error: {exc.message}") from None
+
+
+def load_catalog(paths: list[Path]) -> Catalog:
+    catalog = Catalog()
+    seen_ids: dict[str, RuleSource] = {}
+    for path in paths:
+        _load_into(catalog, path.resolve(), seen_ids, stack=())
+    if not catalog.rules:
+        raise InputError(_location(paths), "no rules found in the playbooks given")
+    return catalog
+
+
+def _location(paths: list[Path]) -> Any:
+    from remediate.errors import Location
+
+    return Location(", ".join(str(p) for p in paths))
+
+
+def _load_into(catalog: Catalog, path: Path, seen: dict[str, RuleSource], stack: tuple[Path, ...]) -> None:
+    if path in stack:
+        chain = " -> ".join(p.name for p in (*stack, path))
+        raise InputError(_location([stack[-1]]), f"include cycle: {chain}")
+    if str(path) in catalog.files:
+        return  # included twice through different files: its rules count once
+    source = load(path)
+    if source.data is None:
+        raise source.lines.error((), "the playbook is empty")
+    if not isinstance(source.data, dict):
+        raise source.lines.error((), f"expected a mapping with 'rules:', found {type(source.data).__name__}")
+    spec = validate(PlaybookFile, source.data, source.lines)
+    catalog.files.append(str(path))
+    for index, name in enumerate(spec.include):
+        target = (path.parent / name).resolve()
+        if not target.exists():
+            raise source.lines.error(("include", index), f"included file not found: {target}")
+        _load_into(catalog, target, seen, (*stack, path))
+    for index, data in enumerate(spec.rules):
+        line = source.lines.line_of(("rules", index))
+        src = RuleSource(str(path), index, line, data, source.lines)
+        if src.id in seen:
+            first = seen[src.id]
+            raise source.lines.error(("rules", index, "id"),
+                                     f"rule id {src.id!r} is already used at {first.file}:{first.line}")
+        seen[src.id] = src
+        catalog.rules.append(src)

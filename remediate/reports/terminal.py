@@ -1,0 +1,86 @@
+"""Terminal output: what a person reads. Machine output is the JSON of the same models (`--json`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from remediate.engine.model import HostOutcome, HostStatus, ItemStatus, Plan, RunResult
+from remediate.journal import JournalRun
+
+_HOST_STYLE = {HostStatus.COMPLIANT: "green", HostStatus.DRIFT: "yellow", HostStatus.ERROR: "red"}
+_OUTCOME_STYLE = {HostOutcome.APPLIED: "green", HostOutcome.NO_CHANGES: "green", HostOutcome.STALE: "yellow",
+                  HostOutcome.NOT_ATTEMPTED: "yellow"}
+
+
+def show(value: Any, limit: int = 120) -> str:
+    """A value as one readable line: registry values as `REG_DWORD 2`, absence as `(absent)`."""
+    if isinstance(value, dict) and set(value) <= {"exists", "type", "data"}:
+        if not value.get("exists"):
+            return "(absent)"
+        text = f"{value.get('type')} {json.dumps(value.get('data'), ensure_ascii=False)}"
+    else:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def print_plan(plan: Plan, console: Console) -> None:
+    for host in plan.hosts:
+        style = _HOST_STYLE[host.status]
+        console.print(f"[bold]{escape(host.host)}[/] [{style}]{host.status.value}[/] ({escape(host.endpoint)})")
+        if host.error:
+            console.print(f"  [red]error[/] {escape(host.error.type)}: {escape(host.error.message)}")
+        for item in host.items:
+            if item.status is ItemStatus.COMPLIANT:
+                continue
+            head = f"  [{_item_style(item.status)}]{item.status.value}[/] {escape(item.rule_id)}: "
+            console.print(head + escape(item.description))
+            if item.status in (ItemStatus.DRIFT, ItemStatus.MANUAL):
+                console.print(f"      {escape(show(item.before))} -> {escape(show(item.after))}")
+                console.print(f"      [dim]{escape(item.rule_title)} (source: {escape(item.source)})[/]")
+                if item.status is ItemStatus.MANUAL and item.advice:
+                    console.print(f"      [cyan]manual:[/] {escape(item.advice)}")
+            elif item.status is ItemStatus.ERROR:
+                console.print(f"      [red]{escape(item.error or '')}[/]")
+    changes = plan.change_count
+    errors = sum(1 for h in plan.hosts if h.status is HostStatus.ERROR)
+    console.print(f"\nPlan: {changes} change{'s' if changes != 1 else ''} on "
+                  f"{sum(1 for h in plan.hosts if h.changes)} of {len(plan.hosts)} host(s)"
+                  + (f", {errors} host(s) with errors" if errors else "") + ".")
+
+
+def _item_style(status: ItemStatus) -> str:
+    return {ItemStatus.DRIFT: "yellow", ItemStatus.MANUAL: "cyan", ItemStatus.ERROR: "red"}.get(status, "dim")
+
+
+def print_run(result: RunResult, console: Console) -> None:
+    table = Table(title=f"{result.kind} run {result.run_id}", show_lines=False)
+    table.add_column("host")
+    table.add_column("outcome")
+    table.add_column("changes", justify="right")
+    table.add_column("detail", overflow="fold")
+    for host in result.hosts:
+        style = _OUTCOME_STYLE.get(host.outcome, "red")
+        table.add_row(escape(host.host), f"[{style}]{host.outcome.value}[/]", str(len(host.changes)),
+                      escape(host.message or ""))
+    console.print(table)
+    for host in result.hosts:
+        for change in host.changes:
+            if change.error:
+                console.print(f"  {escape(host.host)}: {escape(change.description)}: [red]{escape(change.error)}[/]")
+
+
+def print_history(runs: list[JournalRun], console: Console) -> None:
+    table = Table(title="runs (newest first)")
+    for column in ("run", "kind", "started", "status", "by", "hosts"):
+        table.add_column(column, overflow="fold")
+    for run in runs:
+        hosts = ", ".join(f"{h.host}={'interrupted' if h.status == 'sending' and run.status != 'running' else h.status}"
+                          for h in run.hosts) or "-"
+        kind = run.kind + (f" of {run.parent_run}" if run.parent_run else "")
+        table.add_row(run.run_id, kind, run.started_at, run.status, f"{run.user}@{run.workstation}", hosts)
+    console.print(table)

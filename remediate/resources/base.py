@@ -1,0 +1,109 @@
+"""The contract every resource kind fulfils.
+
+A resource kind is one module in this package. It provides:
+
+- a pydantic model of the playbook entry (`Spec`), with `kind: Literal["..."]` and `extra="forbid"`; validation
+  normalises values (REG_DWORD "2" -> 2, hex to lowercase) so that the desired value has the exact form the read
+  op returns;
+- `identity(spec)`: a JSON-able dict naming *what* the resource is (never what it should hold). The plan file and
+  the journal store only identity, before and after, so rollback works without the playbook;
+- `key(identity)`: the identity as Windows compares it (case-insensitive paths), to find two rules that manage
+  the same thing;
+- `describe(identity)`: how an administrator would write it down;
+- `read_op(identity)`: the agent op that returns the live value, in the kind's wire form;
+- `desired(spec)`: the value `read_op` must return when the host is compliant;
+- `set_op(identity, value)`: the agent op that makes `read_op` return `value`. Rollback is this with the
+  before-value, so a kind MUST accept every value its read op can return ("absent" included);
+- MAY override `same(observed, desired)` where Windows ignores a difference (list order, say).
+
+Adding a kind touches its module here, the agent's handler, and the lab's handler: nothing else.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+from deepdiff import DeepDiff
+from pydantic import BaseModel
+
+Spec = TypeVar("Spec", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Op:
+    """One agent operation: a name from the agent's fixed table and its arguments (data, never code)."""
+
+    op: str
+    args: dict[str, Any]
+
+    def wire(self) -> dict[str, Any]:
+        return {"op": self.op, "args": self.args}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field that differs, for people: `path` like `data` or `data[2]`."""
+
+    path: str
+    before: Any
+    after: Any
+
+
+class ResourceKind(ABC, Generic[Spec]):
+    kind: ClassVar[str]
+    spec_model: ClassVar[type[BaseModel]]
+
+    @abstractmethod
+    def identity(self, spec: Spec) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def key(self, identity: dict[str, Any]) -> str: ...
+
+    @abstractmethod
+    def describe(self, identity: dict[str, Any]) -> str: ...
+
+    @abstractmethod
+    def read_op(self, identity: dict[str, Any]) -> Op: ...
+
+    @abstractmethod
+    def desired(self, spec: Spec) -> Any: ...
+
+    @abstractmethod
+    def set_op(self, identity: dict[str, Any], value: Any) -> Op: ...
+
+    def same(self, observed: Any, desired: Any) -> bool:
+        return bool(observed == desired)
+
+    def changes(self, observed: Any, desired: Any) -> list[FieldChange]:
+        """Field-level differences, computed with deepdiff so nested values (lists, dicts) read naturally."""
+        if not isinstance(observed, dict) or not isinstance(desired, dict):
+            return [FieldChange("value", observed, desired)]
+        diff = DeepDiff(observed, desired, verbose_level=2)
+        out: list[FieldChange] = []
+        for section in ("values_changed", "type_changes"):
+            for path, change in diff.get(section, {}).items():
+                out.append(FieldChange(_short(path), change.get("old_value"), change.get("new_value")))
+        for path, value in diff.get("dictionary_item_added", {}).items():
+            out.append(FieldChange(_short(path), None, value))
+        for path, value in diff.get("dictionary_item_removed", {}).items():
+            out.append(FieldChange(_short(path), value, None))
+        for section, is_added in (("iterable_item_added", True), ("iterable_item_removed", False)):
+            for path, value in diff.get(section, {}).items():
+                out.append(FieldChange(_short(path), None if is_added else value, value if is_added else None))
+        return sorted(out, key=lambda c: c.path)
+
+
+def _short(deepdiff_path: str) -> str:
+    # "root['data'][2]" -> "data[2]"
+    path = deepdiff_path.removeprefix("root")
+    out = ""
+    for part in path.replace("]", "").split("["):
+        if not part:
+            continue
+        if part.startswith("'"):
+            out += ("." if out else "") + part.strip("'")
+        else:
+            out += f"[{part}]"
+    return out or "value"

@@ -1,0 +1,130 @@
+"""WinRM transport over pywinrm's `Protocol`: one shell per host per run, one command per phase.
+
+Why not `winrm.Session.run_ps`: it opens and closes a shell per call (a new TCP connection and, with NTLM, a new
+handshake each time), puts the script on the command line (cmd.exe caps it at 8191 characters) and uses code page
+437. Here the shell is opened once with code page 65001, the agent travels over stdin in chunks that fit
+MaxEnvelopeSize, and a finished command is not signalled: deleting the shell at the end frees it, which saves one
+request per phase.
+"""
+
+from __future__ import annotations
+
+import requests
+from winrm.exceptions import (
+    InvalidCredentialsError,
+    WinRMError,
+    WinRMOperationTimeoutError,
+    WinRMTransportError,
+    WSManFaultError,
+)
+from winrm.protocol import Protocol
+
+from remediate.errors import AuthenticationError, HostError, TransportError, UnreachableError
+from remediate.inventory import AuthTransport, Host, Scheme
+from remediate.transport.base import CommandResult, Connection
+
+# pywinrm's default MaxEnvelopeSize is 153600 bytes; base64 grows data by 4/3 and the envelope adds ~1.5 KB.
+STDIN_CHUNK = 96 * 1024
+UTF8_CODEPAGE = 65001
+
+
+class WinRMConnection(Connection):
+    def __init__(self, host: Host, password: str) -> None:
+        self.host = host.name
+        self._conn = host.connection
+        self._password = password
+        self._protocol: Protocol | None = None
+        self._shell_id: str | None = None
+
+    def _open(self) -> tuple[Protocol, str]:
+        if self._protocol is None or self._shell_id is None:
+            conn = self._conn
+            protocol = Protocol(
+                endpoint=conn.endpoint,
+                transport="basic" if conn.transport is AuthTransport.BASIC else "ntlm",
+                username=conn.user,
+                password=self._password,
+                server_cert_validation="validate" if conn.validate_cert else "ignore",
+                ca_trust_path=conn.ca_file or "legacy_requests",
+                # TLS protects HTTPS; over HTTP only NTLM's own sealing may carry credentials and data.
+                message_encryption="auto" if conn.scheme is Scheme.HTTPS else "always",
+                operation_timeout_sec=conn.operation_timeout,
+                read_timeout_sec=conn.operation_timeout + 10,
+            )
+            self._protocol = protocol
+            self._shell_id = self._call(lambda: protocol.open_shell(codepage=UTF8_CODEPAGE, noprofile=True))
+        return self._protocol, self._shell_id
+
+    def run(self, command: str, arguments: list[str], stdin: bytes) -> CommandResult:
+        protocol, shell_id = self._open()
+        command_id = self._call(lambda: protocol.run_command(shell_id, command, arguments))
+        for start in range(0, max(len(stdin), 1), STDIN_CHUNK):
+            chunk = stdin[start : start + STDIN_CHUNK]
+            last = start + STDIN_CHUNK >= len(stdin)
+            self._call(lambda: protocol.send_command_input(shell_id, command_id, chunk, end=last))
+        stdout, stderr, code = self._call(lambda: protocol.get_command_output(shell_id, command_id))
+        return CommandResult(stdout, stderr, code)
+
+    def _call(self, fn):  # type: ignore[no-untyped-def]
+        try:
+            return fn()
+        except InvalidCredentialsError:
+            self.reset()
+            raise AuthenticationError(self.host, f"credentials refused by {self._conn.endpoint} "
+                                      f"(user {self._conn.user}, HTTP 401)") from None
+        except WSManFaultError as exc:
+            raise TransportError(self.host, f"WS-Management fault {exc.wsman_fault_code or exc.code}: "
+                                 f"{(exc.reason or '').strip()}") from None
+        except WinRMOperationTimeoutError:
+            raise TransportError(self.host, "operation timed out") from None
+        except WinRMTransportError as exc:
+            self.reset()
+            raise UnreachableError(self.host, f"HTTP {exc.code} from {self._conn.endpoint}") from None
+        except requests.exceptions.SSLError as exc:
+            self.reset()
+            raise UnreachableError(self.host, f"TLS failed for {self._conn.endpoint}: {_first_line(exc)}") from None
+        except requests.exceptions.Timeout:
+            self.reset()
+            raise UnreachableError(self.host, f"no answer from {self._conn.endpoint} in time") from None
+        except requests.exceptions.ConnectionError as exc:
+            self.reset()
+            raise UnreachableError(self.host, f"cannot connect to {self._conn.endpoint}: {_reason(exc)}") from None
+        except WinRMError as exc:
+            self.reset()
+            raise TransportError(self.host, f"WinRM error: {_first_line(exc)}") from None
+        except HostError:
+            raise
+        except (OSError, ValueError) as exc:
+            self.reset()
+            raise TransportError(self.host, f"{type(exc).__name__}: {_first_line(exc)}") from None
+
+    def reset(self) -> None:
+        protocol, self._protocol, self._shell_id = self._protocol, None, None
+        if protocol is not None:
+            try:
+                protocol.transport.close_session()
+            except Exception:  # noqa: BLE001 - closing a broken session must never mask the real error
+                pass
+
+    def close(self) -> None:
+        protocol, shell_id = self._protocol, self._shell_id
+        if protocol is not None and shell_id is not None:
+            try:
+                protocol.close_shell(shell_id)
+            except Exception:  # noqa: BLE001 - the run's result is already known; a failed Delete changes nothing
+                pass
+        self.reset()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
+
+
+def _reason(exc: requests.exceptions.ConnectionError) -> str:
+    text = str(exc)
+    for marker in ("Connection refused", "Connection reset", "Remote end closed", "Name or service not known",
+                   "timed out", "No route to host", "Connection aborted"):
+        if marker in text:
+            return marker.lower()
+    return _first_line(exc)

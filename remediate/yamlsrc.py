@@ -1,0 +1,135 @@
+"""YAML loading that remembers where every value came from.
+
+Users fix what they can find: every error about their files names the file, the line and the field. ruamel.yaml's
+round-trip loader keeps line numbers on mappings and sequences; `load` turns its tree into plain Python data plus
+a `LineMap` from field paths (tuples of keys and indexes, the same shape as pydantic's error `loc`) to lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from remediate.errors import InputError, Location
+
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass
+class LineMap:
+    """Field path -> 1-based line. `line_of` falls back to the nearest enclosing field that has a line."""
+
+    file: str
+    lines: dict[FieldPath, int] = field(default_factory=dict)
+
+    def line_of(self, path: FieldPath) -> int | None:
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+    def location(self, path: FieldPath) -> Location:
+        return Location(self.file, self.line_of(path), format_path(path) or None)
+
+    def error(self, path: FieldPath, problem: str) -> InputError:
+        return InputError(self.location(path), problem)
+
+
+@dataclass
+class Source:
+    """A loaded YAML document: plain data and where each part of it came from."""
+
+    data: Any
+    lines: LineMap
+
+
+def format_path(path: FieldPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
+    if isinstance(node, CommentedMap):
+        result: dict[Any, Any] = {}
+        for key, value in node.items():
+            child = (*path, key)
+            try:
+                lines[child] = node.lc.key(key)[0] + 1
+            except (KeyError, TypeError, AttributeError):
+                pass
+            result[key] = _plain(value, child, lines)
+        return result
+    if isinstance(node, CommentedSeq):
+        items = []
+        for index, value in enumerate(node):
+            child = (*path, index)
+            try:
+                lines[child] = node.lc.item(index)[0] + 1
+            except (KeyError, TypeError, AttributeError, IndexError):
+                pass
+            items.append(_plain(value, child, lines))
+        return items
+    if isinstance(node, str):
+        return str(node)  # ruamel's scalar string subclasses carry style; plain str is what models expect
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return node if not hasattr(node, "isoformat") else node.isoformat()
+
+
+def loads(text: str, file: str) -> Source:
+    yaml = YAML(typ="rt")
+    # Duplicate keys silently overwrite in many loaders; in a desired-state file that hides a mistake.
+    yaml.allow_duplicate_keys = False
+    try:
+        tree = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = (exc.problem or exc.context or "malformed YAML").strip()
+        raise InputError(Location(file, line), f"malformed YAML: {problem}") from None
+    except YAMLError as exc:
+        raise InputError(Location(file), f"malformed YAML: {str(exc).splitlines()[0]}") from None
+    lines: dict[FieldPath, int] = {}
+    data = _plain(tree, (), lines)
+    return Source(data, LineMap(file, lines))
+
+
+def load(path: Path) -> Source:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(Location(str(path)), "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(Location(str(path)), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(Location(str(path)), f"cannot read file: {exc.strerror}") from None
+    return loads(text, str(path))
+
+
+def pydantic_problem(error: dict[str, Any]) -> str:
+    """One pydantic error as 'expected ..., found ...' in words an administrator reads without knowing pydantic."""
+    kind = error.get("type", "")
+    found = error.get("input")
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required field is missing"
+    shown = repr(found)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    message = str(error.get("msg", "invalid value"))
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    return f"{message}; found {shown}"
