@@ -38,10 +38,12 @@ def validate(model: type[M], data: Any, lines: LineMap, base: FieldPath = ()) ->
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
+        # A typo shows up twice: as an unknown field and as the required field it was meant to be. The unknown
+        # field is the one to point at.
+        errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
         first = errors[0]
         path = (*base, *input_path(tuple(first["loc"]), data))
-        problem = pydantic_problem(dict(first))
+        problem = pydantic_problem(dict(first), path)
         if len(errors) > 1:
             problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
         raise lines.error(path, problem) from None

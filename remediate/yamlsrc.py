@@ -118,8 +118,14 @@ def load(path: Path) -> Source:
     return loads(text, str(path))
 
 
-def pydantic_problem(error: dict[str, Any]) -> str:
-    """One pydantic error as 'expected ..., found ...' in words an administrator reads without knowing pydantic."""
+_SECRET_FIELDS = {"password", "secret", "token", "credential", "passphrase"}
+
+
+def pydantic_problem(error: dict[str, Any], path: FieldPath = ()) -> str:
+    """One pydantic error as 'expected ..., found ...' in words an administrator reads without knowing pydantic.
+
+    What was found is never echoed for a field that may hold a secret.
+    """
     kind = error.get("type", "")
     found = error.get("input")
     if kind == "extra_forbidden":
@@ -132,4 +138,6 @@ def pydantic_problem(error: dict[str, Any]) -> str:
     message = str(error.get("msg", "invalid value"))
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
+    if any(isinstance(p, str) and p.lower() in _SECRET_FIELDS for p in path):
+        return message
     return f"{message}; found {shown}"

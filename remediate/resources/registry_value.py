@@ -113,7 +113,7 @@ class RegistryValueSpec(BaseModel):
     name: str = Field(default="", max_length=16383)
     # Field order matters: `data` is checked against the already validated `state` and `type`.
     state: Literal["present", "absent"] = "present"
-    type: RegType | None = None
+    type: RegType | None = Field(default=None, validate_default=True)
     data: Any = Field(default=None, validate_default=True)
 
     @field_validator("hive", mode="before")

@@ -1,0 +1,60 @@
+"""`remediate lab serve`: simulated Windows/Exchange hosts behind a real WS-Management endpoint."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+
+import click
+
+from remediate.cli import common
+
+
+@click.group("lab")
+def lab_group() -> None:
+    """The lab: simulated servers to try playbooks on before production."""
+
+
+@lab_group.command("serve")
+@click.option("--scenario", default="demo", show_default=True, help="Shipped scenario name or a scenario YAML file.")
+@click.option("--inventory-out", type=click.Path(path_type=Path), default=None,
+              help="Write an inventory for the lab's hosts to this file.")
+@click.option("--auth", type=click.Choice(["ntlm", "basic"]), default="ntlm", show_default=True)
+@click.option("--https", is_flag=True, help="Serve HTTPS with a generated CA (written next to the inventory).")
+@click.option("--allow-unencrypted", is_flag=True,
+              help="Accept Basic over HTTP and unencrypted NTLM, which Windows refuses by default.")
+def serve_command(scenario: str, inventory_out: Path | None, auth: str, https: bool, allow_unencrypted: bool) -> int:
+    """Serve a scenario's hosts on loopback until interrupted."""
+    from remediate.lab.fleet import PASSWORD_ENV, Lab
+
+    out = common.console()
+    password = os.environ.get(PASSWORD_ENV)
+    base = (inventory_out.parent if inventory_out else Path.cwd()) / ".remediate-lab"
+    lab = Lab.from_scenario(scenario, auth=auth, https=https, tls_dir=base if https else None, password=password,
+                            allow_unencrypted=allow_unencrypted)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with lab:
+        for name, host in lab.hosts.items():
+            out.print(f"{name}: {host.endpoint.url} ({auth}{', TLS' if https else ', message encryption'})")
+        if inventory_out is not None:
+            lab.write_inventory(inventory_out)
+            out.print(f"Inventory written to {inventory_out}")
+        if password is None:
+            base.mkdir(parents=True, exist_ok=True)
+            secret = base / "password"
+            secret.touch(mode=0o600)
+            secret.write_text(lab.password, encoding="utf-8")
+            out.print(f"Lab password written to {secret} (mode 600); before running remediate:\n"
+                      f"  export {PASSWORD_ENV}=\"$(cat {secret})\"")
+        if https and lab.ca_file:
+            out.print(f"CA certificate: {lab.ca_file}")
+        out.print("Serving; press Ctrl-C to stop.")
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    return 0

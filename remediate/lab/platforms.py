@@ -1,0 +1,34 @@
+"""The platforms a simulated host can be: what its `facts` op answers.
+
+Versions are the public release builds of each product (Exchange 2003 SP2 6.5.7638, Exchange 2013 CU23
+15.0.1497, Exchange 2019 CU12 15.2.1118); PowerShell as each Windows release ships it (Server 2003: WMF 2.0).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PLATFORMS: dict[str, dict[str, Any]] = {
+    "win2003-ex2003": {
+        "os_caption": "Microsoft(R) Windows(R) Server 2003, Standard Edition",
+        "os_version": "5.2.3790",
+        "ps_version": "2.0",
+        "exchange_version": "6.5.7638.1",
+    },
+    "win2012r2-ex2013": {
+        "os_caption": "Microsoft Windows Server 2012 R2 Standard",
+        "os_version": "6.3.9600",
+        "ps_version": "4.0",
+        "exchange_version": "15.0.1497.2",
+    },
+    "win2019-ex2019": {
+        "os_caption": "Microsoft Windows Server 2019 Standard",
+        "os_version": "10.0.17763",
+        "ps_version": "5.1.17763.1",
+        "exchange_version": "15.2.1118.7",
+    },
+}
+
+
+def facts_for(platform: str, hostname: str, antivirus: list[str]) -> dict[str, Any]:
+    return {**PLATFORMS[platform], "hostname": hostname.upper(), "antivirus": list(antivirus)}
