@@ -13,11 +13,11 @@ from __future__ import annotations
 import base64
 import functools
 import json
-from importlib import resources
 from typing import Any
 
 import jinja2
 
+from remediate.assets import asset_dir
 from remediate.errors import AgentError
 from remediate.transport.base import Connection
 
@@ -57,7 +57,7 @@ def command_line() -> tuple[str, list[str]]:
 @functools.lru_cache(maxsize=1)
 def render_script() -> str:
     """The agent script. Rendered once per process; its inputs are constants, never user data."""
-    source = resources.files("remediate.templates").joinpath("agent.ps1.j2").read_text(encoding="utf-8")
+    source = (asset_dir("templates") / "agent.ps1.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
     script = env.from_string(source).render(
         protocol_version=PROTOCOL_VERSION, begin_marker=BEGIN_MARKER, end_marker=END_MARKER

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
 
+from remediate.assets import asset_dir
 from remediate.engine.fleet import DEFAULT_FORKS, ConnectionPool
 from remediate.engine.run import RunContext
 from remediate.inventory import load_inventory
@@ -30,7 +30,7 @@ def default_state_dir() -> Path:
 
 
 def packaged_playbook(name: str = DEFAULT_PLAYBOOK) -> Path:
-    return Path(str(resources.files("remediate.playbooks").joinpath(name)))
+    return asset_dir("playbooks") / name
 
 
 def inputs_options(fn: F) -> F:
