@@ -43,6 +43,9 @@ _RULE_ID = r"^[a-z0-9][a-z0-9._-]*$"
 _WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
 
 _ENV = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+# Regex tests as administrators know them from Ansible: `facts.antivirus | select('search', 'Symantec')`.
+_ENV.tests["search"] = lambda value, pattern: re.search(pattern, str(value)) is not None
+_ENV.tests["match"] = lambda value, pattern: re.match(pattern, str(value)) is not None
 
 
 class Rule(BaseModel):
@@ -144,6 +147,8 @@ def evaluate_when(expression: str, facts: dict[str, Any], host_vars: dict[str, A
         raise src.lines.error(path, f"when: {exc.message}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise src.lines.error(path, f"when: syntax error: {exc.message}") from None
+    except Exception as exc:  # a test or filter failing on this host's facts
+        raise src.lines.error(path, f"when: failed on this host's facts: {type(exc).__name__}: {exc}") from None
 
 
 def load_catalog(paths: list[Path]) -> Catalog:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -54,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         return 130
+    except Exception as exc:  # noqa: BLE001 - a bug must still end in one clear line, not a wall of internals
+        if os.environ.get("REMEDIATE_DEBUG"):
+            raise
+        click.echo(f"internal error (a bug in remediate, please report it): {type(exc).__name__}: {exc}; "
+                   "set REMEDIATE_DEBUG=1 to see the traceback", err=True)
+        return ExitCode.ERROR
     return int(result or 0)
 
 

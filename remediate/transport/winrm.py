@@ -45,7 +45,8 @@ class WinRMConnection(Connection):
                 username=conn.user,
                 password=self._password,
                 server_cert_validation="validate" if conn.validate_cert else "ignore",
-                ca_trust_path=conn.ca_file or "legacy_requests",
+                # Explicit trust: the inventory's CA file, else the CA bundle requests ships (never the environment).
+                ca_trust_path=conn.ca_file or requests.certs.where(),
                 # TLS protects HTTPS; over HTTP only NTLM's own sealing may carry credentials and data.
                 message_encryption="auto" if conn.scheme is Scheme.HTTPS else "always",
                 operation_timeout_sec=conn.operation_timeout,

@@ -74,6 +74,6 @@ def playbook(write: Callable[[str, str], Path]) -> Callable[[list[dict[str, Any]
     def _make(resources: list[dict[str, Any]], rule_id: str = "test-rule") -> Path:
         doc = {"rules": [{"id": rule_id, "title": "Test rule", "cause": "a test", "source": "KB 0",
                           "resources": [{"kind": "registry_value", **r} for r in resources]}]}
-        return write(f"{rule_id}.yaml", json.dumps(doc, indent=1))  # JSON is YAML
+        return write(f"{rule_id}.yaml", json.dumps(doc, indent=1, ensure_ascii=False))  # JSON is YAML
 
     return _make
