@@ -1,0 +1,61 @@
+"""A simulated Windows host as the lab's WS-Management endpoint sees it: something that runs a command.
+
+It runs one command only: the agent, framed exactly as `remediate.agent` frames it (the fixed powershell.exe
+command line, the request line and the genuine rendered script on stdin). Anything else is refused the way a
+Windows host would refuse an unknown program, so a test that passes against the lab has sent what a real host
+would run. The work itself is `remediate.lab.agent_sim.execute` on this host's state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from remediate import agent
+from remediate.lab.agent_sim import MalformedRequest, execute
+from remediate.lab.state.registry import SimRegistry
+
+
+@dataclass
+class SimHost:
+    """One simulated server.
+
+    `facts` is what the `facts` op answers (keys of docs/agent-protocol.md; missing ones are null, `time_utc` is
+    the current time unless given). `op_log` records every op run as `(name, args)`. Faults for tests:
+    `fail_ops` names ops that always fail; `fail_after[name] = n` fails every call of that op after the n-th.
+    """
+
+    name: str
+    facts: dict[str, Any] = field(default_factory=dict)
+    registry: SimRegistry = field(default_factory=SimRegistry)
+    op_log: list[tuple[str, Any]] = field(default_factory=list)
+    fail_ops: set[str] = field(default_factory=set)
+    fail_after: dict[str, int] = field(default_factory=dict)
+
+    def run_command(self, command: str, arguments: list[str], stdin: bytes) -> tuple[bytes, bytes, int]:
+        """Runs a WinRS command with its whole stdin; returns (stdout, stderr, exit code).
+
+        Exit 0 with the framed answer (`remediate.agent.format_answer`) on stdout; exit 1 with a message on
+        stderr for a foreign command, a foreign command line, a tampered script or a malformed request.
+        """
+        expected_command, expected_arguments = agent.command_line()
+        if command.lower() not in (expected_command, expected_command.removesuffix(".exe")):
+            # What cmd.exe says about a program it cannot find.
+            message = f"'{command}' is not recognized as an internal or external command,\r\n" \
+                      "operable program or batch file.\r\n"
+            return b"", message.encode("utf-8", "replace"), 1
+        # WinRS hands Windows one command line; pywinrm sends all arguments joined by spaces as one element.
+        # The agent's arguments hold no spaces or quotes, so splitting on whitespace is what Windows does to them.
+        if " ".join(arguments).split() != expected_arguments:
+            return b"", b"lab: only the remediate agent's powershell.exe command line is run here\r\n", 1
+        try:
+            request, script = agent.split_stdin(stdin)
+        except (ValueError, agent.ProtocolError) as exc:  # bad base64, JSON or encoding are all ValueErrors
+            return b"", f"remediate agent: malformed request: {exc}\r\n".encode("utf-8", "replace"), 1
+        if script != agent.render_script():
+            return b"", b"lab: refused: the script on stdin is not the genuine remediate agent\r\n", 1
+        try:
+            answer = execute(self, request)
+        except MalformedRequest as exc:
+            return b"", f"remediate agent: malformed request: {exc}\r\n".encode("utf-8", "replace"), 1
+        return agent.format_answer(answer), b"", 0

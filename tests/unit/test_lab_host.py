@@ -1,0 +1,98 @@
+"""SimHost.run_command: the lab runs the genuine agent command, framed by remediate.agent, and nothing else."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from remediate import agent
+from remediate.lab.host import SimHost
+from remediate.lab.state.registry import SimRegistry
+
+KEY = "SOFTWARE\\INTEL\\LANDesk\\VirusProtect6\\CurrentVersion\\Storages\\Filesystem\\RealTimeScan"
+
+
+@pytest.fixture
+def host() -> SimHost:
+    registry = SimRegistry()
+    registry.load({"HKLM": {KEY: {"OnOff": {"type": "REG_DWORD", "data": 1}}}})
+    return SimHost(name="ex2003-av", facts={"hostname": "EX2003-AV", "ps_version": "2.0",
+                                            "exchange_version": "6.5.7638.1"}, registry=registry)
+
+
+def run(host: SimHost, request: dict) -> tuple[bytes, bytes, int]:
+    command, arguments = agent.command_line()
+    return host.run_command(command, arguments, agent.build_stdin(request))
+
+
+def test_read_round_trip(host: SimHost) -> None:
+    ident = {"hive": "HKLM", "key": KEY, "name": "OnOff"}
+    stdout, stderr, code = run(host, {"version": 1, "mode": "read", "ops": [
+        {"id": "f", "op": "facts", "args": {}}, {"id": "r", "op": "registry.get", "args": ident}]})
+    assert (code, stderr) == (0, b"")
+    answer = agent.parse_answer(stdout)
+    facts, reg = answer["results"]
+    assert facts["ok"] and facts["value"]["exchange_version"] == "6.5.7638.1"
+    assert reg == {"id": "r", "ok": True, "value": {"exists": True, "type": "REG_DWORD", "data": 1}}
+    assert stdout.isascii() and stdout.endswith(f"\r\n{agent.END_MARKER}\r\n".encode())
+
+
+def test_apply_round_trip_with_hostile_data(host: SimHost) -> None:
+    hostile = "'; Remove-Item C:\\ -Recurse; ' `$(whoami) \u00e9"
+    ident = {"hive": "HKLM", "key": KEY, "name": hostile}
+    request = {"version": 1, "mode": "apply", "changes": [{
+        "id": "c0", "read": {"op": "registry.get", "args": ident}, "expect": {"exists": False},
+        "set": {"op": "registry.set", "args": {**ident, "type": "REG_SZ", "data": hostile}},
+        "want": {"exists": True, "type": "REG_SZ", "data": hostile},
+        "undo": {"op": "registry.remove", "args": ident}}]}
+    stdout, _, code = run(host, request)
+    assert code == 0
+    answer = agent.parse_answer(stdout)
+    assert answer["outcome"] == "applied" and answer["changes"][0]["observed"]["data"] == hostile
+    assert host.registry.get("HKLM", KEY, hostile)["data"] == hostile
+
+
+@pytest.mark.parametrize("command", ["cmd.exe", "powershell.exe.bak", "pwsh"])
+def test_foreign_command_is_not_recognized(host: SimHost, command: str) -> None:
+    _, arguments = agent.command_line()
+    stdout, stderr, code = host.run_command(command, arguments, b"")
+    assert (stdout, code) == (b"", 1)
+    assert stderr.startswith(f"'{command}' is not recognized as an internal or external command".encode())
+    assert host.op_log == []
+
+
+def test_other_powershell_command_line_is_refused(host: SimHost) -> None:
+    evil = base64.b64encode("Remove-Item C:\\ -Recurse".encode("utf-16-le")).decode()
+    stdout, stderr, code = host.run_command("PowerShell.exe", ["-EncodedCommand", evil], b"")
+    assert (stdout, code) == (b"", 1) and stderr
+
+
+def test_tampered_script_is_refused(host: SimHost) -> None:
+    command, arguments = agent.command_line()
+    stdin = agent.build_stdin({"version": 1, "mode": "read", "ops": [{"id": "r", "op": "facts", "args": {}}]})
+    tampered = stdin.replace(b"$ErrorActionPreference = 'Stop'", b"$ErrorActionPreference = 'Continue'")
+    assert tampered != stdin
+    stdout, stderr, code = host.run_command(command, arguments, tampered)
+    assert (stdout, code) == (b"", 1) and b"not the genuine remediate agent" in stderr
+    assert host.op_log == []
+
+
+@pytest.mark.parametrize("stdin", [
+    b"not base64!\n" + agent.render_script().encode(),
+    base64.b64encode(b"[1, 2]") + b"\n" + agent.render_script().encode(),
+    base64.b64encode(b'{"version": 9, "mode": "read", "ops": []}') + b"\n" + agent.render_script().encode(),
+    b"\xff\xfe",
+])
+def test_malformed_request_exits_1(host: SimHost, stdin: bytes) -> None:
+    command, arguments = agent.command_line()
+    stdout, stderr, code = host.run_command(command, arguments, stdin)
+    assert (stdout, code) == (b"", 1) and b"malformed request" in stderr
+
+
+def test_arguments_joined_into_one_command_line_are_accepted(host: SimHost) -> None:
+    # pywinrm sends its argument list as one space-joined rsp:Arguments element, as Windows' command line is.
+    command, arguments = agent.command_line()
+    stdin = agent.build_stdin({"version": 1, "mode": "read", "ops": []})
+    stdout, _, code = host.run_command(command, [" ".join(arguments)], stdin)
+    assert code == 0 and agent.parse_answer(stdout) == {"version": 1, "results": []}
