@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -54,13 +56,46 @@ def command_line() -> tuple[str, list[str]]:
     return POWERSHELL, [*POWERSHELL_ARGS, encoded_bootstrap()]
 
 
+_OP_LINE = re.compile(r"^#op (?P<name>[a-z][a-z0-9_.]*) (?P<function>[A-Z][A-Za-z]+-[A-Za-z]+)$")
+
+
+@dataclass(frozen=True)
+class AgentOp:
+    name: str
+    function: str
+
+
+def agent_fragments() -> list[tuple[str, str]]:
+    """(file name, text) of every op implementation under templates/agent/, in name order."""
+    folder = asset_dir("templates") / "agent"
+    return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.ps1"))]
+
+
+def agent_ops() -> list[AgentOp]:
+    """The op table: each fragment declares its ops as `#op NAME Function-Name` lines."""
+    ops = []
+    for _, text in agent_fragments():
+        for line in text.splitlines():
+            match = _OP_LINE.match(line.strip())
+            if match:
+                ops.append(AgentOp(match["name"], match["function"]))
+    return ops
+
+
 @functools.lru_cache(maxsize=1)
 def render_script() -> str:
-    """The agent script. Rendered once per process; its inputs are constants, never user data."""
+    """The agent script. Rendered once per process from shipped files only; never from user data.
+
+    Each domain's ops live in their own file under templates/agent/, so adding a resource kind adds a file
+    rather than editing a shared one; the op table (a `switch` over fixed names) is generated from the
+    fragments' `#op` declarations.
+    """
     source = (asset_dir("templates") / "agent.ps1.j2").read_text(encoding="utf-8")
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
+                             trim_blocks=True, lstrip_blocks=True)
     script = env.from_string(source).render(
-        protocol_version=PROTOCOL_VERSION, begin_marker=BEGIN_MARKER, end_marker=END_MARKER
+        protocol_version=PROTOCOL_VERSION, begin_marker=BEGIN_MARKER, end_marker=END_MARKER,
+        fragments=[text for _, text in agent_fragments()], ops=agent_ops(),
     )
     # ASCII only, so that the shell's code page can never mangle the script on its way in.
     script.encode("ascii")

@@ -13,26 +13,20 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from remediate.agent import PROTOCOL_VERSION
 from remediate.lab.state import InvalidArgument, StateError
-from remediate.lab.state.registry import SimRegistry, check_hive, normalize_data
-
-FACT_KEYS = ("hostname", "os_caption", "os_version", "ps_version", "exchange_version", "antivirus", "time_utc")
-
+from remediate.lab.ops import OPS, WRITE_OPS
 
 class SimHostState(Protocol):
     """What the executor needs of a simulated host (`remediate.lab.host.SimHost` is one)."""
 
     name: str
-    facts: dict[str, Any]
-    registry: SimRegistry
     op_log: list[tuple[str, Any]]
     fail_ops: set[str]
     fail_after: dict[str, int]
+    writes: int
 
 
 class MalformedRequest(ValueError):
@@ -62,57 +56,6 @@ def equal(left: Any, right: Any) -> bool:
     return canonical(left) == canonical(right)
 
 
-# ------------------------------------------------------------------------------------------------------------ ops
-# Argument checks in the order and with the messages of Get-TextArg / Get-HiveKey in the PowerShell script.
-
-
-def _text_arg(args: Any, name: str) -> str:
-    if not isinstance(args, dict):
-        raise InvalidArgument("args must be an object")
-    value = args.get(name)
-    if not isinstance(value, str):
-        raise InvalidArgument(f"argument '{name}' must be a string")
-    if "\0" in value:  # the Win32 API would end the name there
-        raise InvalidArgument(f"argument '{name}' must not contain NUL characters")
-    return value
-
-
-def _location(args: Any) -> tuple[str, str, str]:
-    hive = check_hive(_text_arg(args, "hive"))
-    return hive, _text_arg(args, "key"), _text_arg(args, "name")
-
-
-def _op_facts(host: SimHostState, args: Any) -> dict[str, Any]:
-    facts = {key: copy.deepcopy(host.facts.get(key)) for key in FACT_KEYS}
-    facts["hostname"] = facts["hostname"] or host.name.split(".")[0].upper()
-    facts["antivirus"] = list(facts["antivirus"] or [])
-    facts["time_utc"] = facts["time_utc"] or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return facts
-
-
-def _op_registry_get(host: SimHostState, args: Any) -> dict[str, Any]:
-    return host.registry.get(*_location(args))
-
-
-def _op_registry_set(host: SimHostState, args: Any) -> None:
-    hive, key, name = _location(args)
-    type_ = _text_arg(args, "type")
-    data = normalize_data(type_, args.get("data"))  # before any key is created, as the agent does
-    host.registry.set(hive, key, name, type_, data)
-
-
-def _op_registry_remove(host: SimHostState, args: Any) -> None:
-    host.registry.remove(*_location(args))
-
-
-OPS: dict[str, Callable[[SimHostState, Any], Any]] = {
-    "facts": _op_facts,
-    "registry.get": _op_registry_get,
-    "registry.set": _op_registry_set,
-    "registry.remove": _op_registry_remove,
-}
-
-
 def _failure(type_: str, message: str) -> dict[str, Any]:
     return {"ok": False, "error": {"type": type_, "message": message}}
 
@@ -125,6 +68,8 @@ def run_op(host: SimHostState, spec: Any) -> dict[str, Any]:
     if not isinstance(name, str) or name not in OPS:
         return _failure("UnknownOp", "unknown op " + canonical(name))
     host.op_log.append((name, copy.deepcopy(args)))
+    if name in WRITE_OPS:
+        host.writes += 1  # attempted writes: what "read-only" tests assert to stay at zero
     try:
         calls = sum(1 for logged, _ in host.op_log if logged == name)
         if name in host.fail_ops or calls > host.fail_after.get(name, calls):

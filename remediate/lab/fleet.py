@@ -156,7 +156,7 @@ class Lab:
             yaml.dump(self.inventory(), fh)
 
     def total_writes(self) -> int:
-        return sum(h.sim.registry.writes for h in self.hosts.values())
+        return sum(h.sim.writes for h in self.hosts.values())
 
 
 def _handler(sim: SimHost):  # type: ignore[no-untyped-def]

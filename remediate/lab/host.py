@@ -31,6 +31,7 @@ class SimHost:
     op_log: list[tuple[str, Any]] = field(default_factory=list)
     fail_ops: set[str] = field(default_factory=set)
     fail_after: dict[str, int] = field(default_factory=dict)
+    writes: int = 0  # write ops attempted (lab.ops.WRITE_OPS), successful or not
 
     def run_command(self, command: str, arguments: list[str], stdin: bytes) -> tuple[bytes, bytes, int]:
         """Runs a WinRS command with its whole stdin; returns (stdout, stderr, exit code).

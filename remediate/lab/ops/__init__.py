@@ -1,0 +1,24 @@
+"""The lab's op table: one module per domain, the same names as the agent's `#op` declarations.
+
+Each module exposes `OPS` (name -> function(host, args) -> value, raising `remediate.lab.state.StateError`
+subclasses for typed failures) and `WRITES` (the names among them that change state; the lab counts them so tests
+can prove that plan and check never write). Adding a domain adds a module here and one line below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from remediate.lab.ops import facts, registry
+
+_MODULES = (facts, registry)
+
+OPS: dict[str, Callable[[Any, Any], Any]] = {}
+WRITE_OPS: set[str] = set()
+for _module in _MODULES:
+    _clash = set(OPS) & set(_module.OPS)
+    if _clash:
+        raise RuntimeError(f"lab op defined twice: {sorted(_clash)}")
+    OPS.update(_module.OPS)
+    WRITE_OPS.update(_module.WRITES)

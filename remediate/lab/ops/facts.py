@@ -1,0 +1,21 @@
+"""The `facts` op (templates/agent/facts.ps1)."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timezone
+from typing import Any
+
+FACT_KEYS = ("hostname", "os_caption", "os_version", "ps_version", "exchange_version", "antivirus", "time_utc")
+
+
+def op_facts(host: Any, args: Any) -> dict[str, Any]:
+    facts = {key: copy.deepcopy(host.facts.get(key)) for key in FACT_KEYS}
+    facts["hostname"] = facts["hostname"] or host.name.split(".")[0].upper()
+    facts["antivirus"] = list(facts["antivirus"] or [])
+    facts["time_utc"] = facts["time_utc"] or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return facts
+
+
+OPS = {"facts": op_facts}
+WRITES: set[str] = set()
