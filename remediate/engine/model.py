@@ -27,6 +27,7 @@ class ItemStatus(str, Enum):
     COMPLIANT = "compliant"
     DRIFT = "drift"
     MANUAL = "manual"  # drift whose fix is a human's (remedy: manual); reported with advice, never applied
+    FAILED = "failed"  # a probe (read-only check) that did not pass; reported, never applied
     NOT_APPLICABLE = "not_applicable"
     ERROR = "error"
 

@@ -110,7 +110,7 @@ def plan_host(target: Target, connection: Connection) -> HostPlan:
     statuses = {item.status for item in items}
     if ItemStatus.ERROR in statuses:
         status = HostStatus.ERROR
-    elif statuses & {ItemStatus.DRIFT, ItemStatus.MANUAL}:
+    elif statuses & {ItemStatus.DRIFT, ItemStatus.MANUAL, ItemStatus.FAILED}:
         status = HostStatus.DRIFT
     else:
         status = HostStatus.COMPLIANT
@@ -140,6 +140,8 @@ def _item(res: Resource, result: dict[str, Any], applicable: bool) -> PlanItem:
     if res.kind.same(observed, res.desired):
         return PlanItem(**base, status=ItemStatus.COMPLIANT, before=observed, after=res.desired)
     diff = [FieldDiff(path=c.path, before=c.before, after=c.after) for c in res.kind.changes(observed, res.desired)]
+    if res.kind.probe:
+        return PlanItem(**base, status=ItemStatus.FAILED, before=observed, after=res.desired, diff=diff)
     status = ItemStatus.MANUAL if rule.remedy == "manual" else ItemStatus.DRIFT
     return PlanItem(**base, status=status, before=observed, after=res.desired, action=_action(observed, res.desired),
                     diff=diff)

@@ -20,12 +20,12 @@ from ruamel.yaml import YAML
 
 from remediate.errors import InputError, Location
 from remediate.lab.host import SimHost
-from remediate.lab.platforms import PLATFORMS, facts_for
-from remediate.lab.state.registry import SimRegistry
+from remediate.lab.platforms import PLATFORMS, facts_for, platform_state
 from remediate.lab.wsman import AuthMode, CommandOutput, EndpointConfig, HostEndpoint, WSManLab, generate_tls
 from remediate.yamlsrc import load, loads
 
 PASSWORD_ENV = "REMEDIATE_LAB_PASSWORD"
+_HOST_KEYS = ("platform", "antivirus", "vars")
 LAB_USER = "LAB\\remediate"
 
 
@@ -35,7 +35,8 @@ class HostScenario:
     platform: str
     antivirus: list[str] = field(default_factory=list)
     vars: dict[str, Any] = field(default_factory=dict)
-    registry: dict[str, Any] = field(default_factory=dict)
+    # domain -> that domain's scenario data, loaded with `getattr(sim, domain).load(data)` (registry, services, ...)
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,8 +69,13 @@ def load_scenario(name_or_path: str) -> Scenario:
         if platform not in PLATFORMS:
             raise source.lines.error(("hosts", name, "platform"),
                                      f"unknown platform; expected one of {', '.join(PLATFORMS)}")
+        state = {k: v for k, v in spec.items() if k not in _HOST_KEYS}
+        unknown = sorted(set(state) - set(SimHost.state_domains()))
+        if unknown:
+            raise source.lines.error(("hosts", name, unknown[0]), "unknown host key; expected "
+                                     + ", ".join([*_HOST_KEYS, *SimHost.state_domains()]))
         hosts.append(HostScenario(name, platform, list(spec.get("antivirus") or []), dict(spec.get("vars") or {}),
-                                  dict(spec.get("registry") or {})))
+                                  state))
     return Scenario(Path(name_or_path).stem, str(data.get("description", "")), hosts)
 
 
@@ -105,9 +111,9 @@ class Lab:
         self.auth = auth
         self.hosts: dict[str, LabHost] = {}
         for spec in scenario.hosts:
-            sim = SimHost(name=spec.name, facts=facts_for(spec.platform, spec.name, spec.antivirus),
-                          registry=SimRegistry())
-            sim.registry.load(spec.registry)
+            sim = SimHost(name=spec.name, facts=facts_for(spec.platform, spec.name, spec.antivirus))
+            for domain, data in [*platform_state(spec.platform).items(), *spec.state.items()]:
+                getattr(sim, domain).load(data)
             endpoint = self._wsman.add_host(spec.name, _handler(sim), self.config)
             self.hosts[spec.name] = LabHost(sim, endpoint, spec.vars)
 

@@ -8,12 +8,16 @@ would run. The work itself is `remediate.lab.agent_sim.execute` on this host's s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from remediate import agent
 from remediate.lab.agent_sim import MalformedRequest, execute
 from remediate.lab.state.registry import SimRegistry
+
+
+# The SimHost fields that are simulated state domains; a domain adds its field below and its name here.
+_STATE_DOMAINS = {"registry"}
 
 
 @dataclass
@@ -32,6 +36,11 @@ class SimHost:
     fail_ops: set[str] = field(default_factory=set)
     fail_after: dict[str, int] = field(default_factory=dict)
     writes: int = 0  # write ops attempted (lab.ops.WRITE_OPS), successful or not
+
+    @classmethod
+    def state_domains(cls) -> list[str]:
+        """Fields holding simulated state that a scenario can load (each has a `load(data)` method)."""
+        return [f.name for f in fields(cls) if f.name in _STATE_DOMAINS]
 
     def run_command(self, command: str, arguments: list[str], stdin: bytes) -> tuple[bytes, bytes, int]:
         """Runs a WinRS command with its whole stdin; returns (stdout, stderr, exit code).

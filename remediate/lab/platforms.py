@@ -32,3 +32,12 @@ PLATFORMS: dict[str, dict[str, Any]] = {
 
 def facts_for(platform: str, hostname: str, antivirus: list[str]) -> dict[str, Any]:
     return {**PLATFORMS[platform], "hostname": hostname.upper(), "antivirus": list(antivirus)}
+
+
+# What every host of a platform holds before its scenario's own state: domain -> that domain's `load` data.
+# Domains add their defaults here (a 2003 host's metabase, its running services, ...).
+PLATFORM_STATE: dict[str, dict[str, Any]] = {name: {} for name in PLATFORMS}
+
+
+def platform_state(platform: str) -> dict[str, Any]:
+    return PLATFORM_STATE[platform]

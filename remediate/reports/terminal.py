@@ -39,7 +39,7 @@ def print_plan(plan: Plan, console: Console) -> None:
                 continue
             head = f"  [{_item_style(item.status)}]{item.status.value}[/] {escape(item.rule_id)}: "
             console.print(head + escape(item.description))
-            if item.status in (ItemStatus.DRIFT, ItemStatus.MANUAL):
+            if item.status in (ItemStatus.DRIFT, ItemStatus.MANUAL, ItemStatus.FAILED):
                 console.print(f"      {escape(show(item.before))} -> {escape(show(item.after))}")
                 console.print(f"      [dim]{escape(item.rule_title)} (source: {escape(item.source)})[/]")
                 if item.status is ItemStatus.MANUAL and item.advice:
@@ -54,7 +54,8 @@ def print_plan(plan: Plan, console: Console) -> None:
 
 
 def _item_style(status: ItemStatus) -> str:
-    return {ItemStatus.DRIFT: "yellow", ItemStatus.MANUAL: "cyan", ItemStatus.ERROR: "red"}.get(status, "dim")
+    return {ItemStatus.DRIFT: "yellow", ItemStatus.MANUAL: "cyan", ItemStatus.ERROR: "red",
+            ItemStatus.FAILED: "red"}.get(status, "dim")
 
 
 def print_run(result: RunResult, console: Console) -> None:

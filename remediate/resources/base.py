@@ -16,6 +16,10 @@ A resource kind is one module in this package. It provides:
   before-value, so a kind MUST accept every value its read op can return ("absent" included);
 - MAY override `same(observed, desired)` where Windows ignores a difference (list order, say).
 
+A *probe* is a kind with `probe = True`: read-only, pass/fail. `desired(spec)` is what passing means (for
+example `{"banner_ok": true}`), `same` decides pass, and `set_op` is never called: a failing probe is reported
+(status `failed`), never applied.
+
 Adding a kind touches its module here, the agent's handler, and the lab's handler: nothing else.
 """
 
@@ -54,6 +58,7 @@ class FieldChange:
 class ResourceKind(ABC, Generic[Spec]):
     kind: ClassVar[str]
     spec_model: ClassVar[type[BaseModel]]
+    probe: ClassVar[bool] = False
 
     @abstractmethod
     def identity(self, spec: Spec) -> dict[str, Any]: ...

@@ -20,8 +20,11 @@ def make_lab(tmp_path: Path, lab_password: str) -> Iterator[Callable[..., Lab]]:
 
     def _make(hosts: dict[str, dict[str, Any]], platform: str = "win2019-ex2019", antivirus: list[str] | None = None,
               vars: dict[str, Any] | None = None, **options: Any) -> Lab:
-        scenario = Scenario("test", "", [HostScenario(name, platform, list(antivirus or []), dict(vars or {}),
-                                                      registry) for name, registry in hosts.items()])
+        # hosts: name -> registry data, or name -> {"state": {domain: data}} for other domains
+        scenario = Scenario("test", "", [
+            HostScenario(name, platform, list(antivirus or []), dict(vars or {}),
+                         spec["state"] if "state" in spec else {"registry": spec})
+            for name, spec in hosts.items()])
         if options.get("https"):
             options.setdefault("tls_dir", tmp_path / "tls")
         lab = Lab(scenario, password=lab_password, **options).start()

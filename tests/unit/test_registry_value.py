@@ -115,4 +115,4 @@ def test_set_op_reaches_any_value_the_read_can_return():
 
 
 def test_item_status_enum_is_stable():
-    assert {s.value for s in ItemStatus} == {"compliant", "drift", "manual", "not_applicable", "error"}
+    assert {s.value for s in ItemStatus} == {"compliant", "drift", "manual", "failed", "not_applicable", "error"}
