@@ -9,6 +9,7 @@ import click
 
 from remediate import __version__
 from remediate.cli.apply import apply_command
+from remediate.cli.check import check_command
 from remediate.cli.exitcodes import ExitCode
 from remediate.cli.history import history_command
 from remediate.cli.plan import plan_command
@@ -23,7 +24,7 @@ def cli() -> None:
     """Find and fix the causes of Exchange event 4006 over WinRM: plan, apply, rollback."""
 
 
-for command in (plan_command, apply_command, rollback_command, history_command, validate_command):
+for command in (plan_command, apply_command, rollback_command, history_command, validate_command, check_command):
     cli.add_command(command)
 
 
