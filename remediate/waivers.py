@@ -9,7 +9,7 @@ waivers:
 ```
 
 Contracts:
-- A waiver applies to `drift` and `manual` items of its rule on the hosts its glob matches. It never hides an
+- A waiver applies to `drift`, `manual` and `failed` (probe) items of its rule on the hosts its glob matches. It never hides an
   `error` (a value that could not be read is not known to be an accepted deviation) nor a host-level error.
 - An active waiver turns that drift into `waived`: reported, but not failing. An expired waiver waives nothing:
   the drift still fails and the result names the expired waiver.
@@ -37,7 +37,8 @@ FailOn = Literal["drift", "error"]
 Verdict = Literal["compliant", "drift", "error"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_WAIVABLE = {ItemStatus.DRIFT, ItemStatus.MANUAL}
+# Everything that is "not as the playbook wants" and was read: drift, drift a human must fix, a failed probe.
+DEVIATIONS = frozenset({ItemStatus.DRIFT, ItemStatus.MANUAL, ItemStatus.FAILED})
 
 
 class Waiver(BaseModel):
@@ -163,7 +164,7 @@ class Assessment:
 
     def is_failing_drift(self, host: str, index: int, item: PlanItem) -> bool:
         """Drift that counts against the check (whatever --fail-on says): non-compliant and not waived."""
-        return item.status in _WAIVABLE and not self.is_waived(host, index)
+        return item.status in DEVIATIONS and not self.is_waived(host, index)
 
     def fails(self, host: str, index: int, item: PlanItem) -> bool:
         """Whether this item, on its own, makes the check fail under `fail_on`."""
@@ -172,7 +173,7 @@ class Assessment:
         return self.fail_on == "drift" and self.is_failing_drift(host, index, item)
 
     def counts(self) -> dict[str, int]:
-        """Item and host counts for summaries; `drift` counts unwaived drift and manual items."""
+        """Item and host counts for summaries; `drift` counts every unwaived deviation (drift, manual, failed)."""
         out = {"hosts": len(self.plan.hosts), "hosts_compliant": 0, "hosts_drift": 0, "hosts_error": 0,
                "compliant": 0, "drift": 0, "waived": 0, "expired_waivers": 0, "not_applicable": 0,
                "errors": 0, "unused_waivers": len(self.unused)}
@@ -243,7 +244,7 @@ def assess(plan: Plan, waivers: list[WaiverEntry] | None = None, *, fail_on: Fai
     used: set[int] = set()
     for host in plan.hosts:
         for index, item in enumerate(host.items):
-            if item.status not in _WAIVABLE:
+            if item.status not in DEVIATIONS:
                 continue
             matching = [(n, e) for n, e in enumerate(entries) if e.matches(host.host, item.rule_id)]
             if not matching:

@@ -111,7 +111,7 @@ def _write(target: ReportTarget, assessment: Assessment, code: int, rules: dict[
     return target
 
 
-_STYLE = {"compliant": "green", "drift": "yellow", "manual": "cyan", "waived": "green", "expired": "yellow",
+_STYLE = {"compliant": "green", "drift": "yellow", "manual": "cyan", "failed": "red", "waived": "green",
           "error": "red"}
 
 
@@ -128,7 +128,8 @@ def print_check(assessment: Assessment, code: int, console: Console) -> None:
                 continue
             waiver = assessment.waiver_for(host.host, n)
             label = waiver.status if waiver is not None and waiver.status == "waived" else item.status.value
-            console.print(f"  [{_STYLE[label]}]{label}[/] {escape(item.rule_id)}: {escape(item.description)}")
+            style = _STYLE.get(label, "yellow")  # a status added later still prints, in the colour of drift
+            console.print(f"  [{style}]{label}[/] {escape(item.rule_id)}: {escape(item.description)}")
             if item.status is ItemStatus.ERROR:
                 console.print(f"      [red]{escape(item.error or '')}[/]")
                 continue

@@ -23,7 +23,7 @@ from remediate import __version__
 from remediate.assets import asset_dir
 from remediate.engine.model import ItemStatus, PlanItem
 from remediate.reports.terminal import show
-from remediate.waivers import Assessment
+from remediate.waivers import DEVIATIONS, Assessment
 
 TEMPLATE = "report.html.j2"
 
@@ -76,7 +76,7 @@ def _context(assessment: Assessment, rules: Mapping[str, Any]) -> dict[str, Any]
                 errors.append({"host": host.host, "what": f"{item.rule_id}: {item.description}",
                                "message": item.error or "unknown error"})
                 continue
-            if item.status not in (ItemStatus.DRIFT, ItemStatus.MANUAL):
+            if item.status not in DEVIATIONS:
                 continue
             row = _drift_row(assessment, host.host, n, item)
             drift.append(row)

@@ -3,7 +3,7 @@
 Contract (the shape those viewers read: `testsuites > testsuite > testcase`):
 - one `testsuite` per host; one `testcase` per host and rule, `classname` = host, `name` = rule id (a rule with
   several resources is one test case; its message lists each resource);
-- unwaived drift or manual drift -> `<failure type="drift|manual">` whose message names each resource, its live
+- unwaived drift, manual drift or a failed probe -> `<failure type="drift|manual|probe">` whose message names each resource, its live
   value and its desired value; the element text adds rule title, source and playbook location;
 - an item that could not be read -> `<error type="item">` (wins over a failure on the same test case, and its
   text still lists the drift);
@@ -99,7 +99,9 @@ def _testcase(suite: ET.Element, assessment: Assessment, host: HostPlan, rule_id
                                         context]))
         return "errors"
     if failing:
-        kind = "manual" if all(item.status is ItemStatus.MANUAL for _, item in failing) else "drift"
+        kinds = {item.status for _, item in failing}
+        kind = "drift" if len(kinds) > 1 else {ItemStatus.MANUAL: "manual", ItemStatus.FAILED: "probe"}.get(
+            kinds.pop(), "drift")
         lines = [_drift_line(host.host, n, item, assessment) for n, item in failing]
         element = ET.SubElement(case, "failure", type=kind, message=clean("; ".join(lines)))
         extra = [f"{item.description}: manual fix: {item.advice}" for _, item in failing

@@ -4,7 +4,7 @@ Contract:
 - one run; `tool.driver.name` is `remediate`; `tool.driver.rules` holds every playbook rule (shortDescription =
   title, fullDescription = cause, `properties.source` = the rule's source; `helpUri` only when the source holds an
   http(s) URL);
-- one result per drifting, manual or erroring item: `ruleId`, `level` `error` when the item fails the check under
+- one result per drifting, manual, failed (probe) or erroring item: `ruleId`, `level` `error` when the item fails the check under
   `--fail-on` and `warning` when it does not, a message naming host, resource, live and desired value, and a
   location in the playbook (`uri` relative to the current directory under `%SRCROOT%` when the file is below it,
   else an absolute file URI; `region.startLine` = the item's `defined_at.line`);
@@ -28,11 +28,11 @@ from remediate import __version__
 from remediate.engine.model import ItemStatus, PlanItem
 from remediate.playbook import Catalog
 from remediate.reports.terminal import show
-from remediate.waivers import Assessment
+from remediate.waivers import DEVIATIONS, Assessment
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _URL = re.compile(r"https?://[^\s)\]>\"']+")
-_REPORTED = {ItemStatus.DRIFT, ItemStatus.MANUAL, ItemStatus.ERROR}
+_REPORTED = DEVIATIONS | {ItemStatus.ERROR}
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ FLEET: dict[str, list[tuple[str, str, str, Any, Any]]] = {
                  ("port-25", "Retry", "compliant", dword(3), dword(3)),
                  ("banner", "Banner", "drift", ABSENT, {"exists": True, "type": "REG_SZ", "data": "220 <ok> & go"}),
                  ("tnef", "Tnef", "not_applicable", None, dword(1))],
+    "ex-probe": [("smtp-banner-probe", "Probe", "failed", {"banner": "421 busy"}, {"banner": "220 *"})],
     "ex-ok": [("port-25", "Port", "compliant", dword(25), dword(25)),
               ("banner", "Banner", "compliant", dword(1), dword(1)),
               ("tnef", "Tnef", "compliant", dword(1), dword(1))],
@@ -45,9 +46,11 @@ FLEET: dict[str, list[tuple[str, str, str, Any, Any]]] = {
                   ("banner", "Banner", "error", None, dword(1)),
                   ("tnef", "Tnef", "manual", dword(0), dword(1))],
 }
-DRIFTING = {(h, rule) for h, rows in FLEET.items() for rule, _, status, _, _ in rows if status in ("drift", "manual")}
+DRIFTING = {(h, rule) for h, rows in FLEET.items() for rule, _, status, _, _ in rows
+            if status in ("drift", "manual", "failed")}
 RULES = {"port-25": ("SMTP port is 25", "KB 297488 https://support.example.test/kb/297488"),
-         "banner": ("SMTP banner <script>alert(1)</script>", "KB 0"), "tnef": ("TNEF is forced", "KB 919091")}
+         "banner": ("SMTP banner <script>alert(1)</script>", "KB 0"), "tnef": ("TNEF is forced", "KB 919091"),
+         "smtp-banner-probe": ("The smart host answers 220", "event-4006 write-up case 2")}
 
 
 def item(rule: str, name: str, status: str, before: Any, after: Any, line: int) -> PlanItem:
@@ -66,7 +69,8 @@ def make_plan() -> Plan:
         items = [item(*row, line=10 + n) for n, row in enumerate(rows)]
         statuses = {i.status for i in items}
         status = (HostStatus.ERROR if ItemStatus.ERROR in statuses else
-                  HostStatus.DRIFT if statuses & {ItemStatus.DRIFT, ItemStatus.MANUAL} else HostStatus.COMPLIANT)
+                  HostStatus.DRIFT if statuses & {ItemStatus.DRIFT, ItemStatus.MANUAL, ItemStatus.FAILED}
+                  else HostStatus.COMPLIANT)
         hosts.append(HostPlan(host=host, endpoint=f"http://{host}:5985/wsman", status=status, items=items))
     hosts.append(HostPlan(host="ex-down", endpoint="http://ex-down:5985/wsman", status=HostStatus.ERROR,
                           error=ErrorInfo(type="unreachable", message="connection refused")))
@@ -99,7 +103,10 @@ def test_junit_one_testcase_per_host_and_rule_failures_exactly_where_drift_is(as
     assert len(list(root.iter("testcase"))) == len(expected)  # one per host and rule, not per resource
     failed = {key for key, c in cases.items() if c.find("failure") is not None}
     # ex-waived: port-25 is waived (skipped), tnef's waiver expired (fails), banner could not be read (error).
-    assert failed == {("ex-drift", "port-25"), ("ex-drift", "banner"), ("ex-waived", "tnef")}
+    assert failed == {("ex-drift", "port-25"), ("ex-drift", "banner"), ("ex-waived", "tnef"),
+                      ("ex-probe", "smtp-banner-probe")}
+    assert cases[("ex-probe", "smtp-banner-probe")].find("failure").get("type") == "probe"
+    assert cases[("ex-waived", "tnef")].find("failure").get("type") == "manual"
     assert failed <= DRIFTING
     errored = {key for key, c in cases.items() if c.find("error") is not None}
     assert errored == {("ex-waived", "banner"), ("ex-down", HOST_CASE)}
@@ -107,7 +114,7 @@ def test_junit_one_testcase_per_host_and_rule_failures_exactly_where_drift_is(as
     assert set(skipped) == {("ex-drift", "tnef"), ("ex-waived", "port-25")}
     assert skipped[("ex-waived", "port-25")].startswith("waived: vendor ticket 42")
     totals = {k: int(root.get(k)) for k in ("tests", "failures", "errors", "skipped")}
-    assert totals == {"tests": len(expected), "failures": 3, "errors": 2, "skipped": 2}
+    assert totals == {"tests": len(expected), "failures": 4, "errors": 2, "skipped": 2}
 
 
 def test_junit_failure_message_names_resource_live_and_desired(assessment):
@@ -258,7 +265,8 @@ def test_json_is_the_plan_plus_check_results(assessment):
     check = doc["check"]
     assert check["verdict"] == "error" and check["exit_code"] == 1 and check["fail_on"] == "drift"
     assert check["counts"]["waived"] == 1 and check["counts"]["expired_waivers"] == 1
-    assert check["counts"]["drift"] == 3 and check["counts"]["hosts_error"] == 2
+    assert check["counts"]["drift"] == 4 and check["counts"]["hosts_error"] == 2
+    assert check["counts"]["hosts_drift"] == 2 and check["counts"]["hosts_compliant"] == 1
     applied = {(a["host"], a["rule_id"], a["status"]) for a in check["waivers"]["applied"]}
     assert applied == {("ex-waived", "port-25", "waived"), ("ex-waived", "tnef", "expired")}
     assert [u["host"] for u in check["waivers"]["unused"]] == ["nothing-*"]

@@ -23,7 +23,7 @@ def item(rule: str, status: str = "drift") -> PlanItem:
 def plan(**hosts: list[PlanItem]) -> Plan:
     out = []
     for name, items in hosts.items():
-        drifting = any(i.status in (ItemStatus.DRIFT, ItemStatus.MANUAL) for i in items)
+        drifting = any(i.status in (ItemStatus.DRIFT, ItemStatus.MANUAL, ItemStatus.FAILED) for i in items)
         out.append(HostPlan(host=name.replace("_", "-"), endpoint="http://x/wsman",
                             status=HostStatus.DRIFT if drifting else HostStatus.COMPLIANT, items=items))
     return Plan(inventory="inv.yaml", playbooks=["p.yaml"], fingerprint="0", hosts=out)
@@ -103,10 +103,13 @@ def test_waivers_never_hide_errors(write):
     assert "could not be read" in only_down.unused[0].reason
 
 
-def test_manual_drift_can_be_waived_and_fail_on_error_ignores_drift(write):
-    waivers = load_waivers(waivers_file(write, entry("h", "m", "2030-01-01")))
-    result = assess(plan(h=[item("m", "manual"), item("d")]), waivers, today=TODAY, fail_on="error")
-    assert result.is_waived("h", 0) and result.verdict == "drift" and not result.failed
+def test_manual_drift_and_failed_probes_can_be_waived_and_fail_on_error_ignores_drift(write):
+    waivers = load_waivers(waivers_file(write, entry("h", "m", "2030-01-01") + entry("h", "p", "2030-01-01")))
+    result = assess(plan(h=[item("m", "manual"), item("p", "failed"), item("d")]), waivers, today=TODAY,
+                    fail_on="error")
+    assert result.is_waived("h", 0) and result.is_waived("h", 1)
+    assert result.verdict == "drift" and not result.failed
+    assert result.counts()["drift"] == 1 and result.counts()["waived"] == 2
 
 
 @pytest.mark.parametrize("body, line, field, problem", [
