@@ -9,8 +9,9 @@ waivers:
 ```
 
 Contracts:
-- A waiver applies to `drift`, `manual` and `failed` (probe) items of its rule on the hosts its glob matches. It never hides an
-  `error` (a value that could not be read is not known to be an accepted deviation) nor a host-level error.
+- A waiver applies to `drift`, `manual` and `failed` (probe) items of its rule on the hosts its glob matches.
+  It never hides an `error` (a value that could not be read is not known to be an accepted deviation) nor a
+  host-level error.
 - An active waiver turns that drift into `waived`: reported, but not failing. An expired waiver waives nothing:
   the drift still fails and the result names the expired waiver.
 - A waiver that matches no drifting item is `unused`: a warning (it can probably be deleted), never a failure.

@@ -3,8 +3,9 @@
 Contract (the shape those viewers read: `testsuites > testsuite > testcase`):
 - one `testsuite` per host; one `testcase` per host and rule, `classname` = host, `name` = rule id (a rule with
   several resources is one test case; its message lists each resource);
-- unwaived drift, manual drift or a failed probe -> `<failure type="drift|manual|probe">` whose message names each resource, its live
-  value and its desired value; the element text adds rule title, source and playbook location;
+- unwaived drift, manual drift or a failed probe -> `<failure type="drift|manual|probe">` whose message names
+  each resource, its live value and its desired value; the element text adds rule title, source and playbook
+  location;
 - an item that could not be read -> `<error type="item">` (wins over a failure on the same test case, and its
   text still lists the drift);
 - a host that could not be read at all has no rules to report: one test case `name="(host)"` carrying

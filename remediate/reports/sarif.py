@@ -4,10 +4,10 @@ Contract:
 - one run; `tool.driver.name` is `remediate`; `tool.driver.rules` holds every playbook rule (shortDescription =
   title, fullDescription = cause, `properties.source` = the rule's source; `helpUri` only when the source holds an
   http(s) URL);
-- one result per drifting, manual, failed (probe) or erroring item: `ruleId`, `level` `error` when the item fails the check under
-  `--fail-on` and `warning` when it does not, a message naming host, resource, live and desired value, and a
-  location in the playbook (`uri` relative to the current directory under `%SRCROOT%` when the file is below it,
-  else an absolute file URI; `region.startLine` = the item's `defined_at.line`);
+- one result per drifting, manual, failed (probe) or erroring item: `ruleId`, `level` `error` when the item
+  fails the check under `--fail-on` and `warning` when it does not, a message naming host, resource, live and
+  desired value, and a location in the playbook (`uri` relative to the current directory under `%SRCROOT%` when
+  the file is below it, else an absolute file URI; `region.startLine` = the item's `defined_at.line`);
 - waived results carry `suppressions: [{kind: external, status: accepted, justification}]`, so viewers list them
   as suppressed rather than open; an expired waiver suppresses nothing and the message says it expired;
 - host-level errors (unreachable, authentication) have no rule or location: they are tool execution
