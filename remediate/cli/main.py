@@ -14,6 +14,7 @@ from remediate.cli.exitcodes import ExitCode
 from remediate.cli.history import history_command
 from remediate.cli.plan import plan_command
 from remediate.cli.rollback import rollback_command
+from remediate.cli.schema import schema_command
 from remediate.cli.validate import validate_command
 from remediate.errors import RefusedError, RemediateError
 
