@@ -25,7 +25,8 @@ def cli() -> None:
     """Find and fix the causes of Exchange event 4006 over WinRM: plan, apply, rollback."""
 
 
-for command in (plan_command, apply_command, rollback_command, history_command, validate_command, check_command):
+for command in (plan_command, apply_command, rollback_command, history_command, validate_command, check_command,
+                schema_command):
     cli.add_command(command)
 
 
