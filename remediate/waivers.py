@@ -30,7 +30,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from remediate.engine.model import HostStatus, ItemStatus, Plan, PlanItem
-from remediate.errors import InputError, Location
 from remediate.validation import validate
 from remediate.yamlsrc import load
 
@@ -96,35 +95,13 @@ class WaiverEntry:
 
 def load_waivers(path: Path) -> list[WaiverEntry]:
     """Read and validate a waiver file. Raises InputError (file, line, field) on anything malformed."""
-    try:
-        source = load(path)
-    except ValueError as exc:
-        # ruamel.yaml builds dates while parsing and lets an impossible one (2030-02-30) escape as a bare
-        # ValueError without a position; find the line ourselves so the message still points at it.
-        raise _impossible_date(path, exc) from None
+    source = load(path)  # dates stay text until the model parses them, so 2030-02-30 is a field error with a line
     if source.data is None:
         raise source.lines.error((), "the waiver file is empty; expected 'waivers:' with a list")
     if not isinstance(source.data, dict):
         raise source.lines.error((), f"expected a mapping with 'waivers:', found {type(source.data).__name__}")
     spec = validate(WaiverFile, source.data, source.lines)
     return [WaiverEntry(w, str(path), source.lines.line_of(("waivers", i))) for i, w in enumerate(spec.waivers)]
-
-
-_DATE_SCALAR = re.compile(r"^\s*(?:-\s*)?(?P<key>[A-Za-z_]+)\s*:\s*(?P<value>\d{4}-\d{1,2}-\d{1,2})\s*(?:#.*)?$")
-
-
-def _impossible_date(path: Path, exc: ValueError) -> InputError:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for number, text in enumerate(lines, start=1):
-        match = _DATE_SCALAR.match(text)
-        if match is None:
-            continue
-        try:
-            date(*(int(part) for part in match.group("value").split("-")))
-        except ValueError:
-            return InputError(Location(str(path), number, match.group("key")),
-                              f"{match.group('value')} is not a calendar date ({exc})")
-    return InputError(Location(str(path)), f"malformed YAML: {exc}")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from remediate.errors import InputError, Location
@@ -88,8 +89,20 @@ def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
     return node if not hasattr(node, "isoformat") else node.isoformat()
 
 
+class _Constructor(RoundTripConstructor):
+    """Round-trip constructor that keeps timestamps as the text written.
+
+    YAML 1.1 turns `2030-02-30` into a date and fails with a bare ValueError and no line; our models parse
+    dates themselves (pydantic), with errors that name file, line and field.
+    """
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", lambda self, node: self.construct_scalar(node))
+
+
 def loads(text: str, file: str) -> Source:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     # Duplicate keys silently overwrite in many loaders; in a desired-state file that hides a mistake.
     yaml.allow_duplicate_keys = False
     try:

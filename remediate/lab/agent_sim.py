@@ -16,7 +16,7 @@ import json
 from typing import Any, Protocol
 
 from remediate.agent import PROTOCOL_VERSION
-from remediate.lab.state import InvalidArgument, StateError
+from remediate.lab.state import StateError
 from remediate.lab.ops import OPS, WRITE_OPS
 
 class SimHostState(Protocol):

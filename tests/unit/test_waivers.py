@@ -117,7 +117,7 @@ def test_manual_drift_and_failed_probes_can_be_waived_and_fail_on_error_ignores_
      2, "waivers[0].justification", "required field is missing"),
     (entry("h", "r", "2030-01-01") + entry("h", "r", "31/12/2030"), 9, "waivers[1].expires", "YYYY-MM-DD"),
     # ruamel raises a bare ValueError for an impossible date; the loader still finds its line.
-    (entry("h", "r", "2030-01-01") + entry("h", "r", "2030-02-30"), 9, "expires", "not a calendar date"),
+    (entry("h", "r", "2030-01-01") + entry("h", "r", "2030-02-30"), 9, "waivers[1].expires", "outside expected range"),
     (entry("h", "r", "'2030-01-01T10:00:00'"), 5, "waivers[0].expires", "YYYY-MM-DD"),
     (entry("h", "r", "2030-01-01") + "    reason: typo\n", 6, "waivers[0].reason", "unknown field"),
     (entry("h", "r", "2030-01-01").replace("accepted risk, ticket 7", "'  '"), 4, "waivers[0].justification",
