@@ -19,8 +19,15 @@ import requests
 import winrm.exceptions
 from winrm.protocol import Protocol
 
-from remediate.lab.wsman import AuthMode, CommandOutput, EndpointConfig, HostEndpoint, TlsMaterial, WSManLab
-from remediate.lab.wsman import generate_tls
+from remediate.lab.wsman import (
+    AuthMode,
+    CommandOutput,
+    EndpointConfig,
+    HostEndpoint,
+    TlsMaterial,
+    WSManLab,
+    generate_tls,
+)
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -95,8 +102,8 @@ def test_request_counts_per_auth_mode(lab: WSManLab, tls: TlsMaterial) -> None:
         (add(lab, auth=BOTH, allow_unencrypted=True), "basic", OPS),
     ]
     for host, transport, expected in cases:
-        assert run_once(protocol(host, transport, tls=tls), [b"abc"]) == (b"cba", b"powershell.exe -NoProfile "
-                                                                                b"-Command -", 3)
+        expected_output = (b"cba", b"powershell.exe -NoProfile -Command -", 3)
+        assert run_once(protocol(host, transport, tls=tls), [b"abc"]) == expected_output
         assert host.counters.snapshot().requests == expected, transport
 
 

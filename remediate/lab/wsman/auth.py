@@ -15,7 +15,12 @@ import logging
 from dataclasses import dataclass, field
 
 from remediate.lab.wsman.model import AuthMode, EndpointConfig
-from remediate.lab.wsman.ntlm import NtlmAcceptor, NtlmError, message_type, peek_authenticate
+from remediate.lab.wsman.ntlm import (
+    NtlmAcceptor,
+    NtlmError,
+    message_type,
+    peek_authenticate,
+)
 
 log = logging.getLogger(__name__)
 

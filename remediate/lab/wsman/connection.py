@@ -12,13 +12,17 @@ import logging
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from remediate.lab.wsman import encryption
 from remediate.lab.wsman.auth import ConnectionAuth
-from remediate.lab.wsman.httpio import HttpError, HttpRequest, build_response, read_request
+from remediate.lab.wsman.httpio import (
+    HttpError,
+    HttpRequest,
+    build_response,
+    read_request,
+)
 from remediate.lab.wsman.model import HostEndpoint
 from remediate.lab.wsman.ntlm import NtlmError
 from remediate.lab.wsman.service import WinRSService
@@ -83,7 +87,14 @@ class Connection:
                     return
                 if request is None:
                     return
-                answer = self._handle(request)
+                try:
+                    answer = self._handle(request)
+                except Exception as exc:  # a lab bug must not kill the thread silently or hang the client
+                    log.exception("%s: internal error while handling a request", self.endpoint.name)
+                    fault = WSManFault(INTERNAL_ERROR, "w:InternalError", f"Lab internal error: {exc!r}",
+                                       receiver=True)
+                    answer = self._fault(fault, None, None)
+                    answer.keep_alive = False
                 if answer.drop or self.stopping.is_set():
                     return
                 self._send(self._render(answer, request.keep_alive))
@@ -108,7 +119,7 @@ class Connection:
         endpoint, faults = self.endpoint, self.endpoint.faults
         endpoint.counters.add(requests=1, bytes_in=request.wire_size)
         if faults.latency > 0:
-            time.sleep(faults.latency)
+            self.stopping.wait(faults.latency)  # a sleep that stop() cuts short
         if faults.take_request_drop():
             log.info("%s: dropping the connection (drop_at_request)", endpoint.name)
             return _Answer(0, drop=True)

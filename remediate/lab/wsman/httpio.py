@@ -124,13 +124,18 @@ def _read_chunked(rfile: BinaryIO) -> tuple[bytes, int]:
         size += len(data)
 
 
+def _header_safe(value: str) -> str:
+    # Reasons may quote a client-supplied user name: keep header values single-line ASCII whatever it held.
+    return value.encode("ascii", "backslashreplace").decode("ascii").replace("\r", " ").replace("\n", " ")
+
+
 def build_response(status: int, headers: list[tuple[str, str]], body: bytes, keep_alive: bool) -> bytes:
     """Status line, headers (Content-Length and Connection added here) and body as one buffer.
 
     One buffer means one send: with TCP_NODELAY set, the answer then leaves in as few segments as possible.
     """
     lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}", "Server: Microsoft-HTTPAPI/2.0"]
-    lines += [f"{name}: {value}" for name, value in headers]
+    lines += [f"{name}: {_header_safe(value)}" for name, value in headers]
     lines.append(f"Content-Length: {len(body)}")
     lines.append("Connection: " + ("Keep-Alive" if keep_alive else "close"))
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body

@@ -183,4 +183,5 @@ class HostEndpoint:
     @property
     def url(self) -> str:
         """The endpoint URL to give pywinrm, e.g. ``http://127.0.0.1:5985/wsman``."""
-        return f"{self.scheme}://{self.address}:{self.port}/wsman"
+        host = f"[{self.address}]" if ":" in self.address else self.address  # IPv6 literals need brackets
+        return f"{self.scheme}://{host}:{self.port}/wsman"

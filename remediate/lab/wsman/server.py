@@ -15,7 +15,13 @@ import threading
 from dataclasses import dataclass
 
 from remediate.lab.wsman.connection import Connection, HostRuntime
-from remediate.lab.wsman.model import CommandHandler, Counters, EndpointConfig, Faults, HostEndpoint
+from remediate.lab.wsman.model import (
+    CommandHandler,
+    Counters,
+    EndpointConfig,
+    Faults,
+    HostEndpoint,
+)
 from remediate.lab.wsman.service import WinRSService
 from remediate.lab.wsman.shells import ShellRegistry
 from remediate.lab.wsman.tls import end_point_hash, server_context
@@ -46,6 +52,8 @@ class WSManLab:
         self._selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
+        # Non-blocking: hosts added before start() must not fill the pair's buffer and block add_host.
+        self._wake_w.setblocking(False)
         self._selector.register(self._wake_r, selectors.EVENT_READ, None)
         self._pending: list[_Host] = []  # listeners to register from the loop thread
         self._connections: dict[Connection, threading.Thread] = {}
@@ -80,7 +88,8 @@ class WSManLab:
                                 scheme="https" if config.tls else "http", counters=Counters(), faults=Faults(),
                                 config=config)
         registry = ShellRegistry(handler, endpoint.handler_errors.append)
-        runtime = HostRuntime(endpoint, WinRSService(endpoint, registry), ssl_context, cbt_hash)
+        service = WinRSService(endpoint, registry, sleep=self._stopping.wait)  # stop() cuts injected delays short
+        runtime = HostRuntime(endpoint, service, ssl_context, cbt_hash)
         host = _Host(runtime, registry, listener)
         with self._lock:
             self._hosts[name] = host

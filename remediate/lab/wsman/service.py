@@ -20,8 +20,8 @@ from remediate.lab.wsman.soap import (
     INVALID_PARAMETER,
     NS,
     TIMED_OUT,
-    WsmanRequest,
     WSManFault,
+    WsmanRequest,
     access_denied,
     envelope,
 )
@@ -41,7 +41,7 @@ class WinRSService:
     """Executes Create, Command, Send, Receive, Signal and Delete for one host."""
 
     def __init__(self, endpoint: HostEndpoint, registry: ShellRegistry,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], object] = time.sleep) -> None:
         self.endpoint = endpoint
         self.registry = registry
         self._sleep = sleep

@@ -15,7 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from remediate.lab.wsman.model import CommandHandler, CommandOutput
-from remediate.lab.wsman.soap import INVALID_PARAMETER, WSManFault, access_denied, command_not_found, shell_not_found
+from remediate.lab.wsman.soap import (
+    INVALID_PARAMETER,
+    WSManFault,
+    access_denied,
+    command_not_found,
+    shell_not_found,
+)
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +101,7 @@ class ShellRegistry:
         with self._cond:
             self._shells.pop(shell.id, None)
             # Commands of a deleted shell are abandoned; wake Receives that wait for them.
+            shell.commands.clear()
             self._cond.notify_all()
 
     def shell_count(self) -> int:
@@ -175,7 +182,7 @@ class ShellRegistry:
             output = self._handler(cmd.command, list(cmd.arguments), bytes(cmd.stdin))
             if not isinstance(output, CommandOutput):
                 raise TypeError(f"command handler returned {type(output).__name__}, not CommandOutput")
-        except BaseException as exc:  # noqa: BLE001 - any handler failure must still end the command
+        except BaseException as exc:  # any handler failure, even SystemExit, must still end the command
             log.exception("lab command handler failed for %r", cmd.command)
             self._on_handler_error(exc)
             output = CommandOutput(b"", f"lab handler error: {exc!r}\r\n".encode(), 1)

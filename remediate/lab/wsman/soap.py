@@ -157,7 +157,7 @@ def envelope(action: str, relates_to: str | None, body: str) -> bytes:
     """A complete answer envelope. ``body`` is already-escaped XML placed inside s:Body."""
     declarations = " ".join(f"xmlns:{prefix}={quoteattr(uri)}" for prefix, uri in NS.items() if prefix != "f")
     return (f'<s:Envelope xml:lang="en-US" {declarations}><s:Header>{_header(action, relates_to)}</s:Header>'
-            f"<s:Body>{body}</s:Body></s:Envelope>").encode("utf-8")
+            f"<s:Body>{body}</s:Body></s:Envelope>").encode()
 
 
 def fault_envelope(fault: WSManFault, relates_to: str | None, machine: str) -> bytes:
