@@ -14,7 +14,8 @@ hosts:
     vars: {...}
 ```
 
-Precedence, lowest first: top level, each group in file order, the host. Passwords are never written here: a
+Precedence, lowest first: top level, each group in file order, the host. `change_window:` (remediate/windows.py)
+may be given at each level too; the most specific one declared applies, whole. Passwords are never written here: a
 password is a *reference* (`{env: NAME}`); the value is read at connection time and never stored or printed.
 """
 
@@ -31,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from remediate.errors import CredentialError
 from remediate.validation import validate
+from remediate.windows import ChangeWindow, WindowList
 from remediate.yamlsrc import LineMap, load
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
@@ -113,18 +115,21 @@ class GroupSpec(BaseModel):
     hosts: list[str] = Field(default_factory=list)
     vars: dict[str, Any] = Field(default_factory=dict)
     connection: ConnectionSpec = Field(default_factory=ConnectionSpec)
+    change_window: WindowList = None  # remediate/windows.py
 
 
 class HostSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     vars: dict[str, Any] = Field(default_factory=dict)
     connection: ConnectionSpec = Field(default_factory=ConnectionSpec)
+    change_window: WindowList = None
 
 
 class InventorySpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     vars: dict[str, Any] = Field(default_factory=dict)
     connection: ConnectionSpec = Field(default_factory=ConnectionSpec)
+    change_window: WindowList = None
     groups: dict[str, GroupSpec] = Field(default_factory=dict)
     hosts: dict[str, HostSpec | None] = Field(default_factory=dict)
 
@@ -143,6 +148,8 @@ class Host:
     groups: tuple[str, ...]
     vars: dict[str, Any]
     connection: Connection
+    # Change windows (any one open lets a change start); empty: no restriction. The most specific level wins.
+    windows: tuple[ChangeWindow, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -222,7 +229,9 @@ def load_inventory(path: Path) -> Inventory:
         for group in groups:
             variables.update(spec.groups[group].vars)
         variables.update(hspec.vars)
-        hosts[name] = Host(name, tuple(groups), variables, connection)
+        windows = [spec.change_window, *(spec.groups[g].change_window for g in groups), hspec.change_window]
+        chosen = [w for w in windows if w is not None]
+        hosts[name] = Host(name, tuple(groups), variables, connection, windows=chosen[-1] if chosen else ())
     return Inventory(str(path), hosts, {g: tuple(s.hosts) for g, s in spec.groups.items()})
 
 

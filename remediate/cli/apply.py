@@ -1,7 +1,14 @@
-"""`remediate apply [PLAN_FILE]`: make exactly the planned changes, journaled, verified, reverted on failure."""
+"""`remediate apply [PLAN_FILE]`: make exactly the planned changes, journaled, verified, reverted on failure.
+
+Fleet runs: `--serial`/`--max-fail` roll out in batches (engine/batches.py); hosts with changes must be inside
+their change windows (remediate/windows.py) unless `--outside-window --reason TEXT`; each host is applied under
+the host lock (engine/hostlock.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -9,13 +16,28 @@ from pydantic import ValidationError
 
 from remediate.cli import common
 from remediate.cli.exitcodes import ExitCode, for_run
+from remediate.engine.batches import Amount, Rollout, outside_windows, window_gate
 from remediate.engine.fleet import select_hosts
 from remediate.engine.model import Plan
+from remediate.engine.progress import make_progress
 from remediate.engine.run import apply_plan, check_plan_inputs, make_plan
-from remediate.errors import InputError, Location
+from remediate.errors import InputError, Location, RefusedError
+from remediate.inventory import Inventory
 from remediate.journal import Journal
 from remediate.reports.terminal import print_plan, print_run
 from remediate.validation import input_path
+
+
+def _amount(option: str, allow_zero: bool) -> Callable[[click.Context, click.Parameter, str | None], Amount | None]:
+    def parse(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Amount | None:
+        if value is None:
+            return None
+        try:
+            return Amount.parse(value, option, allow_zero=allow_zero)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint=option) from None
+
+    return parse
 
 
 @click.command("apply")
@@ -24,16 +46,35 @@ from remediate.validation import input_path
 @common.run_options
 @common.state_option
 @common.json_option
+@common.progress_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--serial", callback=_amount("--serial", allow_zero=False), metavar="N|N%",
+              help="Apply in batches of N hosts (or N% of the hosts with changes); a batch starts when the "
+                   "previous one has finished.")
+@click.option("--max-fail", "max_fail", callback=_amount("--max-fail", allow_zero=True), metavar="N|N%",
+              help="Stop the rollout when more than N hosts (or N% of the hosts in the batches so far) have failed; "
+                   "later hosts are left untouched and reported not attempted.")
+@click.option("--outside-window", "outside_window", is_flag=True,
+              help="Apply even outside the hosts' change windows (needs --reason, recorded in the journal).")
+@click.option("--reason", default=None, help="Why this run happens (recorded in the journal).")
 def apply_command(plan_file: Path | None, inventory: Path, playbooks: tuple[Path, ...], limit: str | None,
-                  forks: int, state_dir: Path | None, as_json: bool, yes: bool) -> int:
-    """Apply a saved plan exactly, or plan now and apply after confirmation."""
+                  forks: int, state_dir: Path | None, as_json: bool, progress: str, yes: bool, serial: Amount | None,
+                  max_fail: Amount | None, outside_window: bool, reason: str | None) -> int:
+    """Apply a saved plan exactly, or plan now and apply after confirmation.
+
+    Exit 0 done, 1 a host failed (or bad input), 3 refused: a stale plan or host, outside the change window,
+    a host locked by another run, or hosts left not attempted.
+    """
+    if outside_window and not (reason or "").strip():
+        raise click.UsageError("--outside-window needs --reason TEXT: the journal records why the window was "
+                               "overridden")
     ctx = common.build_context(inventory, playbooks, forks)
+    ctx.progress = make_progress(progress)
     out = common.console(as_json)
     try:
         if plan_file is not None:
             plan = load_plan_file(plan_file)
-            check_plan_inputs(plan)
+            check_plan_inputs(plan, str(inventory))
             unknown = [h.host for h in plan.hosts if h.host not in ctx.inventory.hosts]
             if unknown:
                 raise InputError(Location(str(plan_file), None, "hosts"),
@@ -42,6 +83,7 @@ def apply_command(plan_file: Path | None, inventory: Path, playbooks: tuple[Path
                 keep = set(select_hosts(ctx.inventory, limit))
                 plan.hosts = [h for h in plan.hosts if h.host in keep]
             ctx.pool.check_credentials([h.host for h in plan.hosts])
+            _check_windows(ctx.inventory, plan, outside_window)
         else:
             plan = make_plan(ctx, select_hosts(ctx.inventory, limit))
             if not as_json:
@@ -49,12 +91,17 @@ def apply_command(plan_file: Path | None, inventory: Path, playbooks: tuple[Path
             if plan.change_count == 0:
                 out.print("Nothing to change.")
                 return for_plan_errors(plan)
+            _check_windows(ctx.inventory, plan, outside_window)
             if not yes and not click.confirm(f"Apply {plan.change_count} change(s)?", default=False, err=as_json):
                 out.print("Nothing applied.")
                 return ExitCode.REFUSED
+        rollout = Rollout(serial=serial, max_fail=max_fail,
+                          gate=None if outside_window else window_gate(ctx.inventory, _utc_now))
+        if outside_window:
+            reason = f"--outside-window: {reason}"
         journal = Journal(state_dir or common.default_state_dir())
         try:
-            result = apply_plan(ctx, plan, journal, common.command_text())
+            result = apply_plan(ctx, plan, journal, common.command_text(), reason=reason, rollout=rollout)
         finally:
             journal.close()
     finally:
@@ -64,6 +111,19 @@ def apply_command(plan_file: Path | None, inventory: Path, playbooks: tuple[Path
     else:
         print_run(result, out)
     return for_run(result)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _check_windows(inventory: Inventory, plan: Plan, outside_window: bool) -> None:
+    """Refuse (exit 3) when a host with changes is outside its change window, unless overridden."""
+    if outside_window:
+        return
+    problem = outside_windows(inventory, [h.host for h in plan.hosts if h.changes], _utc_now())
+    if problem:
+        raise RefusedError(problem)
 
 
 def for_plan_errors(plan: Plan) -> int:

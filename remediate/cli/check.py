@@ -19,6 +19,7 @@ from remediate.cli import common
 from remediate.cli.exitcodes import ExitCode
 from remediate.engine.fleet import select_hosts
 from remediate.engine.model import ItemStatus
+from remediate.engine.progress import make_progress
 from remediate.engine.run import make_plan
 from remediate.reports.html import write_html
 from remediate.reports.jsonreport import render_json, write_json
@@ -66,6 +67,7 @@ def exit_code(assessment: Assessment) -> ExitCode:
 @common.inputs_options
 @common.run_options
 @common.json_option
+@common.progress_option
 @click.option("--fail-on", "fail_on", type=click.Choice(["drift", "error"]), default="drift", show_default=True,
               help="What fails the check: drift (exit 2; errors exit 1) or only errors (drift alone exits 0).")
 @click.option("--report", "reports", multiple=True, metavar="FORMAT=PATH", callback=_parse_reports,
@@ -73,10 +75,11 @@ def exit_code(assessment: Assessment) -> ExitCode:
 @click.option("--waivers", "waivers_file", type=click.Path(path_type=Path), default=None,
               help="YAML file of accepted, dated exceptions: waivers: [{host, rule, justification, expires}].")
 def check_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | None, forks: int, as_json: bool,
-                  fail_on: FailOn, reports: list[ReportTarget], waivers_file: Path | None) -> int:
+                  progress: str, fail_on: FailOn, reports: list[ReportTarget], waivers_file: Path | None) -> int:
     """Check hosts against the playbooks for CI: exit 0 compliant, 2 drift, 1 error. Never writes."""
     waivers: list[WaiverEntry] = load_waivers(waivers_file) if waivers_file is not None else []
     ctx = common.build_context(inventory, playbooks, forks)
+    ctx.progress = make_progress(progress)
     hosts = select_hosts(ctx.inventory, limit)
     try:
         plan = make_plan(ctx, hosts)

@@ -48,6 +48,13 @@ def run_options(fn: F) -> F:
     return fn
 
 
+def progress_option(fn: F) -> F:
+    return click.option("--progress", "progress", type=click.Choice(["auto", "terminal", "plain", "none"]),
+                        default="auto", show_default=True,
+                        help="Progress on stderr: a live display on a terminal, timestamped lines otherwise (auto), "
+                             "or none.")(fn)
+
+
 def state_option(fn: F) -> F:
     return click.option("--state-dir", type=click.Path(path_type=Path), default=None,
                         help="Where the run journal lives (default $REMEDIATE_STATE_DIR or "

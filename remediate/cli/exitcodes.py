@@ -24,6 +24,6 @@ def for_run(result: RunResult) -> ExitCode:
     outcomes = {h.outcome for h in result.hosts}
     if any(o.failed for o in outcomes):
         return ExitCode.ERROR
-    if HostOutcome.STALE in outcomes or HostOutcome.NOT_ATTEMPTED in outcomes:
+    if outcomes & {HostOutcome.STALE, HostOutcome.NOT_ATTEMPTED, HostOutcome.LOCKED}:
         return ExitCode.REFUSED
     return ExitCode.OK

@@ -9,6 +9,7 @@ import click
 from remediate.cli import common
 from remediate.cli.exitcodes import ExitCode, for_plan
 from remediate.engine.fleet import select_hosts
+from remediate.engine.progress import make_progress
 from remediate.engine.run import make_plan
 from remediate.reports.terminal import print_plan
 
@@ -17,12 +18,14 @@ from remediate.reports.terminal import print_plan
 @common.inputs_options
 @common.run_options
 @common.json_option
+@common.progress_option
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=None,
               help="Save the plan as JSON, for 'remediate apply FILE'.")
 def plan_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | None, forks: int, as_json: bool,
-                 out: Path | None) -> int:
+                 progress: str, out: Path | None) -> int:
     """Show what is wrong on each host and what would change (exit 0 compliant, 2 changes pending, 1 error)."""
     ctx = common.build_context(inventory, playbooks, forks)
+    ctx.progress = make_progress(progress)
     try:
         plan = make_plan(ctx, select_hosts(ctx.inventory, limit))
     finally:

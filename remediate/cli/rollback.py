@@ -20,9 +20,10 @@ from remediate.reports.terminal import print_run
 @click.option("--host", "hosts", multiple=True, help="Only this host (repeatable).")
 @common.state_option
 @common.json_option
+@common.progress_option
 @click.option("--forks", type=click.IntRange(1, 1000), default=10, show_default=True)
 def rollback_command(run_id: str, inventory: Path, hosts: tuple[str, ...], state_dir: Path | None, as_json: bool,
-                     forks: int) -> int:
+                     progress: str, forks: int) -> int:
     """Restore every value RUN_ID changed, where it still holds what that run wrote."""
     from remediate.engine.fleet import ConnectionPool
     from remediate.engine.run import RunContext
@@ -30,7 +31,10 @@ def rollback_command(run_id: str, inventory: Path, hosts: tuple[str, ...], state
     from remediate.playbook import Catalog
 
     inv = load_inventory(inventory)
-    ctx = RunContext(inventory=inv, catalog=Catalog(), pool=ConnectionPool(inv), forks=forks)
+    from remediate.engine.progress import make_progress
+
+    ctx = RunContext(inventory=inv, catalog=Catalog(), pool=ConnectionPool(inv), forks=forks,
+                     progress=make_progress(progress))
     journal = Journal(state_dir or common.default_state_dir())
     try:
         result = rollback_run(ctx, journal, run_id, list(hosts) or None, common.command_text())

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from remediate import agent
+from remediate.engine.hostlock import lock_note, lock_refusal, with_note
+from remediate.engine.fleet import call_agent
 from remediate.engine.model import ChangeResult, HostOutcome, HostResult, PlanItem
 from remediate.errors import HostError
 from remediate.journal import Journal
@@ -51,7 +52,7 @@ class Change:
         return Change(self.kind, self.identity, self.description, self.rule_id, self.after, self.before)
 
 
-def apply_request(changes: list[Change]) -> dict[str, Any]:
+def apply_request(changes: list[Change], lock: dict[str, Any] | None = None) -> dict[str, Any]:
     wire = []
     for index, change in enumerate(changes):
         kind = KINDS[change.kind]
@@ -63,26 +64,30 @@ def apply_request(changes: list[Change]) -> dict[str, Any]:
             "want": change.after,
             "undo": kind.set_op(change.identity, change.before).wire(),
         })
-    return {"mode": "apply", "changes": wire}
+    request: dict[str, Any] = {"mode": "apply", "changes": wire}
+    if lock is not None:
+        request["lock"] = lock  # taken and released by the agent in this same command (engine/hostlock.py)
+    return request
 
 
 def read_live(connection: Connection, changes: list[Change]) -> list[dict[str, Any]]:
     """The live value of each change's resource, one command. Results keep the agent's ok/value/error shape."""
     ops = [{"id": f"r{i}", **KINDS[c.kind].read_op(c.identity).wire()} for i, c in enumerate(changes)]
-    answer = agent.call(connection, {"mode": "read", "ops": ops})
+    answer = call_agent(connection, {"mode": "read", "ops": ops})
     by_id = {r.get("id"): r for r in answer.get("results", []) if isinstance(r, dict)}
     return [by_id.get(f"r{i}", {"ok": False, "error": {"message": "no result"}}) for i in range(len(changes))]
 
 
 def apply_host(host: str, changes: list[Change], connection: Connection, journal: Journal, run_id: str,
-               rollback_hint: str) -> HostResult:
+               rollback_hint: str, lock: dict[str, Any] | None = None) -> HostResult:
     journal.snapshot(run_id, host, [c.journal() for c in changes])
     try:
-        answer = agent.call(connection, apply_request(changes))
+        answer = call_agent(connection, apply_request(changes, lock))
     except HostError as exc:
         result = _after_lost_connection(host, changes, connection, exc, rollback_hint)
     else:
-        result = _from_answer(host, changes, answer, rollback_hint)
+        result = lock_refusal(host, answer) or with_note(_from_answer(host, changes, answer, rollback_hint),
+                                                         lock_note(answer))
     journal.record(run_id, host, result.outcome.value, result.model_dump(mode="json"))
     return result
 

@@ -22,16 +22,33 @@ DEFAULT_FORKS = 10
 
 
 class Progress(Protocol):
+    """Told what a run does, from worker threads (implementations lock): remediate/engine/progress.py."""
+
+    def phase_started(self, phase: str, total: int) -> None: ...
+
     def host_started(self, host: str, phase: str) -> None: ...
 
     def host_finished(self, host: str, phase: str, status: str) -> None: ...
 
+    def note(self, message: str) -> None: ...
+
+    def phase_finished(self, phase: str) -> None: ...
+
 
 class NoProgress:
+    def phase_started(self, phase: str, total: int) -> None:
+        pass
+
     def host_started(self, host: str, phase: str) -> None:
         pass
 
     def host_finished(self, host: str, phase: str, status: str) -> None:
+        pass
+
+    def note(self, message: str) -> None:
+        pass
+
+    def phase_finished(self, phase: str) -> None:
         pass
 
 

@@ -130,6 +130,7 @@ class HostOutcome(str, Enum):
     ERROR = "error"
     UNKNOWN = "unknown"
     NOT_ATTEMPTED = "not_attempted"
+    LOCKED = "locked"  # another run holds the host lock (remediate/engine/hostlock.py); nothing was written
 
     @property
     def failed(self) -> bool:
@@ -160,3 +161,5 @@ class RunResult(_Model):
     run_id: str
     kind: Literal["apply", "rollback"]
     hosts: list[HostResult] = Field(default_factory=list)
+    # Why the run stopped starting hosts (--max-fail passed, the change window closed); None when it did not.
+    stopped: str | None = None

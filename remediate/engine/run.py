@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from remediate.engine.apply import Change, apply_host, read_live
+from remediate.engine.batches import Rollout
 from remediate.engine.fleet import DEFAULT_FORKS, ConnectionPool, NoProgress, Progress, for_each_host
+from remediate.engine.hostlock import lock_request
 from remediate.engine.model import (
     ErrorInfo,
     HostOutcome,
@@ -52,34 +54,56 @@ def make_plan(ctx: RunContext, hosts: list[str]) -> Plan:
         return result
 
     by_name = {t.host.name: t for t in planned}
-    results = for_each_host(hosts, lambda name: one(by_name[name]), ctx.forks)
+    ctx.progress.phase_started("plan", len(hosts))
+    try:
+        results = for_each_host(hosts, lambda name: one(by_name[name]), ctx.forks)
+    finally:
+        ctx.progress.phase_finished("plan")
     combined, inputs = fingerprint(ctx.inventory.path, ctx.catalog.files)
     return Plan(inventory=ctx.inventory.path, playbooks=ctx.catalog.files, fingerprint=combined, inputs=inputs,
                 hosts=results)
 
 
-def check_plan_inputs(plan: Plan) -> None:
-    """Refuse a saved plan whose inventory or playbooks changed since it was made, naming what changed."""
+def check_plan_inputs(plan: Plan, inventory_path: str | None = None) -> None:
+    """Refuse a saved plan whose inventory or playbooks changed since it was made, naming each file that changed
+    and its role (inventory, playbook); also a plan made from another inventory than the one given now."""
+    if inventory_path is not None and _same_file(plan.inventory, inventory_path) is False:
+        raise RefusedError(f"the plan was made from the inventory {plan.inventory}, not {inventory_path}; apply it "
+                           f"with -i {plan.inventory}, or make a new plan")
     changed = []
     for path, digest in plan.inputs.items():
+        role = "inventory" if path == plan.inventory else "playbook"
         try:
             now = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        except OSError:
-            changed.append(f"{path} (no longer readable)")
+        except OSError as exc:
+            changed.append(f"{role} {path} can no longer be read ({exc.strerror or exc})")
             continue
         if now != digest:
-            changed.append(path)
+            changed.append(f"{role} {path} changed (sha256 {digest[:12]}... is now {now[:12]}...)")
     if changed:
-        raise RefusedError("the plan is out of date: changed since it was made: " + ", ".join(changed)
+        raise RefusedError("the plan is out of date, its inputs changed since it was made: " + "; ".join(changed)
                            + "; make a new plan")
 
 
+def _same_file(a: str, b: str) -> bool | None:
+    """Whether two paths name one file; None when that cannot be told (one of them is gone)."""
+    try:
+        return Path(a).samefile(b)
+    except OSError:
+        return None
+
+
 def apply_plan(ctx: RunContext, plan: Plan, journal: Journal, command: str, reason: str | None = None,
-               run_id: str | None = None) -> RunResult:
+               run_id: str | None = None, rollout: Rollout | None = None) -> RunResult:
+    """Apply every host's changes under the host lock, in the batches of `rollout` (engine/batches.py): a host
+    whose gate says no (its change window closed) and the hosts after a passed --max-fail are not started."""
+    rollout = rollout or Rollout()
     run_id = run_id or new_run_id()
     journal.begin_run(run_id, "apply", command, reason=reason)
     hint = f"run 'remediate rollback {run_id}'"
     plans = {h.host: h for h in plan.hosts}
+    lock = lock_request(run_id)
+    gated: list[str] = []
 
     def one(name: str) -> HostResult:
         host_plan = plans[name]
@@ -89,16 +113,52 @@ def apply_plan(ctx: RunContext, plan: Plan, journal: Journal, command: str, reas
         changes = [Change.from_item(item) for item in host_plan.changes]
         if not changes:
             return HostResult(host=name, outcome=HostOutcome.NO_CHANGES)
+        why = rollout.why_not_start(name)
+        if why is not None:
+            gated.append(name)
+            return _not_started(journal, run_id, name, why)
         ctx.progress.host_started(name, "apply")
-        result = apply_host(name, changes, ctx.pool.get(name), journal, run_id, hint)
+        result = apply_host(name, changes, ctx.pool.get(name), journal, run_id, hint, lock)
         ctx.progress.host_finished(name, "apply", result.outcome.value)
         return result
 
+    order = [h.host for h in plan.hosts]
+    movers = [n for n in order if plans[n].changes and plans[n].status is not HostStatus.ERROR]
+    results = {n: one(n) for n in order if n not in movers}  # nothing to send: no host is contacted
+    batches = rollout.batches(movers)
+    stopped: str | None = None
+    done: list[str] = []
+    ctx.progress.phase_started("apply", len(movers))
     try:
-        results = for_each_host([h.host for h in plan.hosts], one, ctx.forks)
+        for index, batch in enumerate(batches, start=1):
+            if stopped is not None:
+                results.update({n: _not_started(journal, run_id, n, f"not started: {stopped}") for n in batch})
+                continue
+            if len(batches) > 1:
+                ctx.progress.note(f"batch {index} of {len(batches)}: {len(batch)} host(s)")
+            results.update(zip(batch, for_each_host(batch, one, ctx.forks)))
+            done += batch
+            failed = sum(1 for n in done if results[n].outcome.failed)
+            if index < len(batches) and rollout.should_stop(failed, len(done)):
+                stopped = (f"--max-fail {rollout.max_fail} passed after batch {index} of {len(batches)}: "
+                           f"{failed} of {len(done)} host(s) failed")
+                ctx.progress.note(f"rollout stopped: {stopped}")
     finally:
+        ctx.progress.phase_finished("apply")
         journal.finish_run(run_id)
-    return RunResult(run_id=run_id, kind="apply", hosts=results)
+    if stopped is None and gated:
+        stopped = f"the change window closed during the run: {len(gated)} host(s) not started"
+    elif stopped is not None:
+        later = sum(1 for n in movers if n not in done)
+        stopped += f"; {later} host(s) not attempted"
+    return RunResult(run_id=run_id, kind="apply", hosts=[results[n] for n in order], stopped=stopped)
+
+
+def _not_started(journal: Journal, run_id: str, name: str, why: str) -> HostResult:
+    # Journaled with no changes: history shows the host was left alone, and rollback has nothing to do for it.
+    result = HostResult(host=name, outcome=HostOutcome.NOT_ATTEMPTED, message=why)
+    journal.record(run_id, name, result.outcome.value, result.model_dump(mode="json"))
+    return result
 
 
 def rollback_run(ctx: RunContext, journal: Journal, source_run: str, only_hosts: list[str] | None,
@@ -129,9 +189,11 @@ def rollback_run(ctx: RunContext, journal: Journal, source_run: str, only_hosts:
         ctx.progress.host_finished(name, "rollback", result.outcome.value)
         return result
 
+    ctx.progress.phase_started("rollback", len(entries))
     try:
         results = for_each_host(list(entries), one, ctx.forks)
     finally:
+        ctx.progress.phase_finished("rollback")
         journal.finish_run(run_id)
     return RunResult(run_id=run_id, kind="rollback", hosts=results)
 
@@ -164,7 +226,7 @@ def _rollback_host(name: str, changes: list[Change], ctx: RunContext, journal: J
         journal.record(run_id, name, HostOutcome.NO_CHANGES.value, {"message": "already as before the run"})
         return HostResult(host=name, outcome=HostOutcome.NO_CHANGES, message="already as before the run")
     # Undo in reverse order of the original application: later changes may build on earlier ones.
-    return apply_host(name, list(reversed(undo)), connection, journal, run_id, hint)
+    return apply_host(name, list(reversed(undo)), connection, journal, run_id, hint, lock_request(run_id))
 
 
 def error_plan_for(host: str, endpoint: str, error: HostError) -> HostPlan:

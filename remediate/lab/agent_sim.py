@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from remediate.agent import PROTOCOL_VERSION
 from remediate.lab.state import StateError
 from remediate.lab.ops import OPS, WRITE_OPS
+from remediate.lab.ops.lock import check_lock_request
 
 class SimHostState(Protocol):
     """What the executor needs of a simulated host (`remediate.lab.host.SimHost` is one)."""
@@ -27,6 +28,8 @@ class SimHostState(Protocol):
     fail_ops: set[str]
     fail_after: dict[str, int]
     writes: int
+    registry: Any
+    host_lock: Any
 
 
 class MalformedRequest(ValueError):
@@ -162,18 +165,49 @@ def _apply_mode(host: SimHostState, changes: list[Any]) -> dict[str, Any]:
     return {"version": PROTOCOL_VERSION, "outcome": outcome, "changes": out}
 
 
+def _lock_answer(outcome: str, changes: list[Any], field: str, value: Any) -> dict[str, Any]:
+    return {"version": PROTOCOL_VERSION, "outcome": outcome,
+            "changes": [_change_result(c, "not_attempted") for c in changes], field: value}
+
+
+def locked_apply(host: SimHostState, changes: list[Any], lock: Any) -> dict[str, Any]:
+    """Apply mode under the host lock (Invoke-LockedApply in templates/agent/lock.ps1): take it, apply, release it
+    whatever the apply did. The lock is taken outside the registry lock, as two agent processes run side by side."""
+    try:
+        run_id, owner, ttl = check_lock_request(lock)
+        entered = host.host_lock.enter(run_id, owner, ttl)
+    except StateError as exc:
+        return _lock_answer("lock_error", changes, "error", {"type": exc.error_type, "message": str(exc)})
+    if entered["state"] == "locked":
+        return _lock_answer("locked", changes, "holder", entered["holder"])
+    released: dict[str, Any] = {"released": False, "error": None}
+    try:
+        if host.host_lock.on_acquired is not None:
+            host.host_lock.on_acquired()
+        with host.registry.lock:
+            answer = _apply_mode(host, changes)
+    finally:
+        released = {"released": host.host_lock.release(run_id)["released"], "error": None}
+    answer["lock"] = {"taken_over": entered["taken_over"], **released}
+    return answer
+
+
 def execute(host: SimHostState, request: Any) -> dict[str, Any]:
     """Answers one request (read or apply mode) on the host's state; raises MalformedRequest for a non-request.
 
-    Holds the registry lock throughout: one request is atomic against other requests to the same host.
+    Holds the registry lock throughout the ops: one request is atomic against other requests to the same host.
+    An apply with a `lock` takes the host lock first (`locked_apply`), outside the registry lock.
     """
-    with host.registry.lock:
-        version = _field(request, "version")
-        if isinstance(version, bool) or not isinstance(version, int) or version != PROTOCOL_VERSION:
-            raise MalformedRequest("unsupported request version")
-        mode, ops, changes = _field(request, "mode"), _field(request, "ops"), _field(request, "changes")
-        if mode == "read" and isinstance(ops, list):
+    version = _field(request, "version")
+    if isinstance(version, bool) or not isinstance(version, int) or version != PROTOCOL_VERSION:
+        raise MalformedRequest("unsupported request version")
+    mode, ops, changes = _field(request, "mode"), _field(request, "ops"), _field(request, "changes")
+    if mode == "read" and isinstance(ops, list):
+        with host.registry.lock:
             return _read_mode(host, ops)
-        if mode == "apply" and isinstance(changes, list):
+    if mode == "apply" and isinstance(changes, list):
+        if _field(request, "lock") is not None:
+            return locked_apply(host, changes, _field(request, "lock"))
+        with host.registry.lock:
             return _apply_mode(host, changes)
-        raise MalformedRequest('request needs mode "read" with ops or mode "apply" with changes')
+    raise MalformedRequest('request needs mode "read" with ops or mode "apply" with changes')

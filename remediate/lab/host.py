@@ -13,11 +13,16 @@ from typing import Any
 
 from remediate import agent
 from remediate.lab.agent_sim import MalformedRequest, execute
+from remediate.lab.state.directory import SimDirectory
+from remediate.lab.state.exchange import SimExchange
+from remediate.lab.state.lock import SimHostLock
+from remediate.lab.state.metabase import SimMetabase
 from remediate.lab.state.registry import SimRegistry
 
 
 # The SimHost fields that are simulated state domains; a domain adds its field below and its name here.
-_STATE_DOMAINS = {"registry"}
+_STATE_DOMAINS = {"exchange", "registry"}
+_STATE_DOMAINS |= {"metabase", "directory"}  # IIS 6 SMTP metabase, Exchange 2003 AD (DS2MB)
 
 
 @dataclass
@@ -32,10 +37,14 @@ class SimHost:
     name: str
     facts: dict[str, Any] = field(default_factory=dict)
     registry: SimRegistry = field(default_factory=SimRegistry)
+    exchange: SimExchange = field(default_factory=SimExchange)  # Exchange 2007+ transport objects
+    metabase: SimMetabase = field(default_factory=SimMetabase)  # IIS SMTP metabase and MetaBase.xml
+    directory: SimDirectory = field(default_factory=SimDirectory)  # Exchange 2003's AD copy of the SMTP VS
     op_log: list[tuple[str, Any]] = field(default_factory=list)
     fail_ops: set[str] = field(default_factory=set)
     fail_after: dict[str, int] = field(default_factory=dict)
     writes: int = 0  # write ops attempted (lab.ops.WRITE_OPS), successful or not
+    host_lock: SimHostLock = field(default_factory=SimHostLock)  # the agent's lock file (lab/state/lock.py)
 
     @classmethod
     def state_domains(cls) -> list[str]:
@@ -64,6 +73,11 @@ class SimHost:
             return b"", f"remediate agent: malformed request: {exc}\r\n".encode("utf-8", "replace"), 1
         if script != agent.render_script():
             return b"", b"lab: refused: the script on stdin is not the genuine remediate agent\r\n", 1
+        for domain in self.state_domains():
+            # What the host does on its own between commands (Exchange 2003's DS2MB copying AD into the metabase).
+            before_command = getattr(getattr(self, domain), "before_command", None)
+            if before_command is not None:
+                before_command(self)
         try:
             answer = execute(self, request)
         except MalformedRequest as exc:

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from remediate.lab.ops import facts, registry
+from remediate.lab.ops import exchange, facts, lock, registry, smtp
+from remediate.lab.ops import directory, metabase, metabasefile
 
-_MODULES = (facts, registry)
+_MODULES = (exchange, facts, lock, registry, smtp)
+_MODULES += (directory, metabase, metabasefile)  # Exchange 2003: AD, metabase properties, MetaBase.xml
 
 OPS: dict[str, Callable[[Any, Any], Any]] = {}
 WRITE_OPS: set[str] = set()

@@ -1,0 +1,94 @@
+"""The simulated host lock: the lab's twin of the agent's lock file (templates/agent/lock.ps1).
+
+`content` is the file's text (None: no file). `mutex` stands for the exclusive handle the agent opens (FileShare
+None), so taking over and releasing behave as atomically as on Windows. Records and messages are the agent's:
+`{"acquired_utc", "expires_utc", "owner", "run_id"}` as canonical JSON in the file, plus `expired` in answers.
+
+Test hook: `on_acquired`, when set, runs right after an apply took the lock and before it applies anything (while
+the lock is held): a test can hold one apply there and run a second one meanwhile, with no clock involved.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+RECORD_FIELDS = ("run_id", "owner", "acquired_utc", "expires_utc")
+
+
+def utc_text(when: datetime) -> str:
+    return when.astimezone(timezone.utc).strftime(TIME_FORMAT)
+
+
+def parse_record(text: str | None, now: datetime) -> dict[str, Any] | None:
+    """The record in a lock file's text with `expired` as of `now`; None when it is not one (ConvertTo-LockRecord)."""
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not all(isinstance(data.get(f), str) for f in RECORD_FIELDS):
+        return None
+    try:
+        expires = datetime.strptime(data["expires_utc"], TIME_FORMAT).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    if utc_text(expires) != data["expires_utc"]:  # strptime is laxer than TryParseExact (single digits)
+        return None
+    return {**{f: data[f] for f in RECORD_FIELDS}, "expired": now >= expires}
+
+
+class SimHostLock:
+    """One host's lock file. Thread-safe: every method that reads and writes the file holds `mutex`."""
+
+    def __init__(self) -> None:
+        self.content: str | None = None
+        self.mutex = threading.Lock()
+        self.on_acquired: Callable[[], None] | None = None
+
+    def load(self, data: dict[str, Any] | str | None) -> None:
+        """Put a lock file in place: a record (`{"run_id", "owner", "acquired_utc", "expires_utc"}`) or raw text."""
+        with self.mutex:
+            self.content = data if isinstance(data, str) or data is None else _canonical(data)
+
+    def snapshot(self) -> str | None:
+        with self.mutex:
+            return self.content
+
+    def record(self, now: datetime | None = None) -> dict[str, Any] | None:
+        with self.mutex:
+            return parse_record(self.content, now or datetime.now(timezone.utc))
+
+    def enter(self, run_id: str, owner: str, ttl: int, now: datetime | None = None) -> dict[str, Any]:
+        """`{"state": "held", "taken_over": RECORD|None}` or `{"state": "locked", "holder": RECORD}` (Enter-HostLock)."""
+        now = now or datetime.now(timezone.utc)
+        with self.mutex:
+            previous = parse_record(self.content, now) if self.content is not None else None
+            if previous is not None and not previous["expired"] and previous["run_id"] != run_id:
+                return {"state": "locked", "holder": previous}
+            now_s = now.replace(microsecond=0)
+            self.content = _canonical({"run_id": run_id, "owner": owner, "acquired_utc": utc_text(now_s),
+                                       "expires_utc": utc_text(now_s + timedelta(seconds=ttl))})
+            if previous is not None and previous["run_id"] == run_id:
+                previous = None
+            return {"state": "held", "taken_over": previous}
+
+    def release(self, run_id: str, now: datetime | None = None) -> dict[str, Any]:
+        """Delete the file when it holds `run_id` (Remove-LockOf): `{"released": bool, "holder": RECORD|None}`."""
+        with self.mutex:
+            if self.content is None:
+                return {"released": False, "holder": None}
+            record = parse_record(self.content, now or datetime.now(timezone.utc))
+            if record is None or record["run_id"] != run_id:
+                return {"released": False, "holder": record}
+            self.content = None
+            return {"released": True, "holder": record}
+
+
+def _canonical(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
