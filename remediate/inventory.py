@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -67,9 +67,16 @@ class CredentialRef(BaseModel):
 
 
 class ConnectionSpec(BaseModel):
-    """Connection settings as written at any level; merged per host into a `Connection`."""
+    """Connection settings as written at any level; merged per host into a `Connection`.
+
+    `type` says what the host is: `winrm` (the default: a Windows host running the PowerShell agent) or
+    `ios_ssh` (a Cisco IOS device over SSH, whose agent runs on the runner's side: remediate/transport/ssh.py;
+    port 22 by default, host key checked against `known_hosts`, else ~/.ssh/known_hosts; `validate_cert: false`
+    turns that check off). `scheme`, `transport` and `ca_file` only matter for winrm.
+    """
 
     model_config = ConfigDict(extra="forbid")
+    type: Literal["winrm", "ios_ssh"] | None = None
     address: str | None = None
     port: int | None = Field(default=None, ge=1, le=65535)
     scheme: Scheme | None = None
@@ -79,6 +86,7 @@ class ConnectionSpec(BaseModel):
     user: str | None = None
     password: CredentialRef | None = None
     operation_timeout: int | None = Field(default=None, ge=1, le=3600)
+    known_hosts: str | None = None
 
     @field_validator("password", mode="before")
     @classmethod
@@ -103,10 +111,14 @@ class Connection:
     user: str
     password: CredentialRef
     operation_timeout: int
+    type: str = "winrm"
+    known_hosts: str | None = None
 
     @property
     def endpoint(self) -> str:
         host = f"[{self.address}]" if ":" in self.address else self.address
+        if self.type == "ios_ssh":
+            return f"ssh://{host}:{self.port}"
         return f"{self.scheme.value}://{host}:{self.port}/wsman"
 
 
@@ -183,13 +195,14 @@ def _resolve_connection(name: str, specs: list[ConnectionSpec], lines: LineMap) 
                           "password: {env: NAME_OF_ENVIRONMENT_VARIABLE}")
     scheme = Scheme(merged.get("scheme", Scheme.HTTPS))
     transport = AuthTransport(merged.get("transport", AuthTransport.NTLM))
-    if scheme is Scheme.HTTP and transport is AuthTransport.BASIC:
+    kind = merged.get("type", "winrm")
+    if kind == "winrm" and scheme is Scheme.HTTP and transport is AuthTransport.BASIC:
         # Windows refuses this by default (AllowUnencrypted=false, Basic off); so do we, before any password moves.
         raise lines.error((*path, "transport"), "Basic authentication over plain HTTP would send the password "
                           "in clear text; use scheme: https, or transport: ntlm (which encrypts every message)")
     return Connection(
         address=merged["address"],
-        port=merged.get("port", _DEFAULT_PORTS[scheme]),
+        port=merged.get("port", 22 if kind == "ios_ssh" else _DEFAULT_PORTS[scheme]),
         scheme=scheme,
         transport=transport,
         validate_cert=merged.get("validate_cert", True),
@@ -197,6 +210,8 @@ def _resolve_connection(name: str, specs: list[ConnectionSpec], lines: LineMap) 
         user=merged["user"],
         password=merged["password"],
         operation_timeout=merged.get("operation_timeout", 20),
+        type=kind,
+        known_hosts=merged.get("known_hosts"),
     )
 
 
@@ -225,6 +240,8 @@ def load_inventory(path: Path) -> Inventory:
         connection = _resolve_connection(name, chain, lines)
         if connection.ca_file and not Path(connection.ca_file).is_absolute():
             connection = _with_ca(connection, str(base / connection.ca_file))
+        if connection.known_hosts and not Path(connection.known_hosts).is_absolute():
+            connection = replace(connection, known_hosts=str(base / connection.known_hosts))
         variables: dict[str, Any] = dict(spec.vars)
         for group in groups:
             variables.update(spec.groups[group].vars)

@@ -10,11 +10,12 @@ import fnmatch
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
+from remediate import agent
 from remediate.errors import RemediateError
 from remediate.inventory import Inventory
-from remediate.transport.base import Connection
+from remediate.transport.base import AgentConnection, Connection
 from remediate.transport.winrm import WinRMConnection
 
 T = TypeVar("T")
@@ -55,8 +56,11 @@ class NoProgress:
 def select_hosts(inventory: Inventory, limit: str | None) -> list[str]:
     """`--limit`: comma-separated host names, group names or globs; `!pattern` excludes. Inventory order kept."""
     names = list(inventory.hosts)
-    if not limit:
+    if limit is None:
         return names
+    if not limit.replace(",", "").strip():
+        # `--limit "$HOSTS"` with an empty variable must not quietly mean every host.
+        raise RemediateError(f"--limit {limit!r} names no host, group or pattern")
     include: set[str] = set()
     exclude: set[str] = set()
     any_include = False
@@ -103,7 +107,12 @@ class ConnectionPool:
             host.connection.password.resolve(name)
 
     def _winrm(self, name: str) -> Connection:
+        """The connection for the host's `type`: WinRM, or SSH to a Cisco IOS device (imported only when used)."""
         host = self._inventory.hosts[name]
+        if host.connection.type == "ios_ssh":
+            from remediate.transport.ssh import IOSConnection
+
+            return IOSConnection(host, host.connection.password.resolve(name))
         return WinRMConnection(host, host.connection.password.resolve(name))
 
     def get(self, name: str) -> Connection:
@@ -118,6 +127,14 @@ class ConnectionPool:
             connections, self._connections = list(self._connections.values()), {}
         with ThreadPoolExecutor(max_workers=max(1, min(16, len(connections)))) as pool:
             list(pool.map(lambda c: c.close(), connections))
+
+
+def call_agent(connection: Connection, request: dict[str, Any]) -> dict[str, Any]:
+    """One agent request (docs/agent-protocol.md) on one host: the PowerShell agent over `run`, or, for a target
+    that runs no PowerShell (`AgentConnection`: a network device), the agent the connection runs on our side."""
+    if isinstance(connection, AgentConnection):
+        return connection.execute_request({"version": agent.PROTOCOL_VERSION, **request})
+    return agent.call(connection, request)
 
 
 def for_each_host(hosts: list[str], work: Callable[[str], T], forks: int) -> list[T]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from remediate import agent
 from remediate.errors import HostError, InputError, Location
+from remediate.engine.fleet import call_agent
 from remediate.engine.model import (
     Action,
     ErrorInfo,
@@ -55,7 +55,7 @@ def targets(inventory: Inventory, catalog: Catalog, hosts: list[str]) -> list[Ta
 
 
 def _target(host: Host, catalog: Catalog) -> Target:
-    rendered = catalog.render(host.vars, host.name)
+    rendered = _for_connection(catalog, host.connection.type).render(host.vars, host.name)
     resources: list[Resource] = []
     seen: dict[str, Resource] = {}
     for rule in rendered:
@@ -78,6 +78,24 @@ def _target(host: Host, catalog: Catalog) -> Target:
     return Target(host, rendered, resources)
 
 
+def _for_connection(catalog: Catalog, connection_type: str) -> Catalog:
+    """The rules meant for hosts of this connection type. A rule's kinds say where their ops run
+    (`ResourceKind.target`), so a router is never rendered with a Windows rule's variables nor asked for registry
+    values, and a Windows host never for IOS lines. A rule with no resources (advice only) applies everywhere."""
+    rules = []
+    for src in catalog.rules:
+        resources = src.data.get("resources")
+        kinds = {r.get("kind") for r in resources if isinstance(r, dict)} if isinstance(resources, list) else set()
+        targets = {KINDS[k].target for k in kinds if isinstance(k, str) and k in KINDS}
+        if len(targets) > 1:
+            raise InputError(Location(src.file, src.line, f"rules[{src.index}].resources"),
+                             f"rule {src.id} mixes kinds of different targets ({', '.join(sorted(targets))}); "
+                             "split it into one rule per target")
+        if not targets or connection_type in targets:
+            rules.append(src)
+    return Catalog(files=catalog.files, rules=rules)
+
+
 def read_request(resources: list[Resource]) -> dict[str, Any]:
     ops = [{"id": "facts", "op": "facts", "args": {}}]
     ops += [{"id": f"r{i}", **res.kind.read_op(res.identity).wire()} for i, res in enumerate(resources)]
@@ -86,7 +104,7 @@ def read_request(resources: list[Resource]) -> dict[str, Any]:
 
 def read_values(connection: Connection, resources: list[Resource]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Facts and one result per resource, from one command."""
-    answer = agent.call(connection, read_request(resources))
+    answer = call_agent(connection, read_request(resources))
     results = {r.get("id"): r for r in answer.get("results", []) if isinstance(r, dict)}
     facts_result = results.get("facts") or {}
     facts = facts_result.get("value") if facts_result.get("ok") else {}

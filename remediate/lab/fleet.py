@@ -6,6 +6,12 @@ with Lab.from_scenario("demo") as lab:          # NTLM with message encryption o
     lab.hosts["ex2003-av"].sim.registry ...      # state, counters, faults for tests
 ```
 The lab's password is generated per lab unless given; inventories reference it through `PASSWORD_ENV`.
+
+The network (remediate/lab/smtp.py): every host's SMTP service and the scenario's `peers:` listen on loopback, and
+the scenario's `routers:` (remediate/lab/ios.py) serve SSH. The inventory gets `lab_smtp` (name -> "127.0.0.1:PORT"
+of every SMTP listener) and each router as a host of group `routers` with an `ios_ssh` connection; a scenario
+variable may name a listener as `'{{ lab_smtp["relay-1"] }}'`, resolved when the inventory is written, since ports
+are known only then.
 """
 
 from __future__ import annotations
@@ -20,13 +26,16 @@ from ruamel.yaml import YAML
 
 from remediate.errors import InputError, Location
 from remediate.lab.host import SimHost
+from remediate.lab.ios import SimRouter
 from remediate.lab.platforms import PLATFORMS, facts_for, platform_state
+from remediate.lab.smtp import LabNetwork, Peer
 from remediate.lab.wsman import AuthMode, CommandOutput, EndpointConfig, HostEndpoint, WSManLab, generate_tls
 from remediate.yamlsrc import load, loads
 
 PASSWORD_ENV = "REMEDIATE_LAB_PASSWORD"
 _HOST_KEYS = ("platform", "antivirus", "vars")
 LAB_USER = "LAB\\remediate"
+ROUTER_USER = "remediate"  # IOS user names take no domain part
 
 
 @dataclass
@@ -44,6 +53,8 @@ class Scenario:
     name: str
     description: str
     hosts: list[HostScenario]
+    peers: dict[str, dict[str, Any]] = field(default_factory=dict)  # remediate/lab/smtp.py
+    routers: dict[str, dict[str, Any]] = field(default_factory=dict)  # remediate/lab/ios.py (+ `vars`)
 
 
 def scenario_names() -> list[str]:
@@ -76,7 +87,18 @@ def load_scenario(name_or_path: str) -> Scenario:
                                      + ", ".join([*_HOST_KEYS, *SimHost.state_domains()]))
         hosts.append(HostScenario(name, platform, list(spec.get("antivirus") or []), dict(spec.get("vars") or {}),
                                   state))
-    return Scenario(Path(name_or_path).stem, str(data.get("description", "")), hosts)
+    network = {}
+    for key in ("peers", "routers"):
+        entries = data.get(key) or {}
+        if not isinstance(entries, dict) or not all(isinstance(v, (dict, type(None))) for v in entries.values()):
+            raise source.lines.error((key,), "expected a mapping of names to settings")
+        network[key] = {str(name): dict(spec or {}) for name, spec in entries.items()}
+    for name, spec in network["peers"].items():
+        try:
+            Peer.from_scenario(name, spec)
+        except ValueError as exc:
+            raise source.lines.error(("peers", name), str(exc)) from None
+    return Scenario(Path(name_or_path).stem, str(data.get("description", "")), hosts, **network)
 
 
 @dataclass
@@ -116,6 +138,15 @@ class Lab:
                 getattr(sim, domain).load(data)
             endpoint = self._wsman.add_host(spec.name, _handler(sim), self.config)
             self.hosts[spec.name] = LabHost(sim, endpoint, spec.vars)
+        self.routers: dict[str, SimRouter] = {}
+        self._router_vars: dict[str, dict[str, Any]] = {}
+        for name, data in scenario.routers.items():
+            router = SimRouter(name)
+            router.load({k: v for k, v in data.items() if k != "vars"})
+            self.routers[name] = router
+            self._router_vars[name] = dict(data.get("vars") or {})
+        self.network = LabNetwork({n: h.sim for n, h in self.hosts.items()},
+                                  [Peer.from_scenario(n, d) for n, d in scenario.peers.items()], self.routers)
 
     @classmethod
     def from_scenario(cls, name_or_path: str, **kwargs: Any) -> Lab:
@@ -123,9 +154,11 @@ class Lab:
 
     def start(self) -> Lab:
         self._wsman.start()
+        self.network.start(self.password, ROUTER_USER)
         return self
 
     def stop(self) -> None:
+        self.network.stop()
         self._wsman.stop()
 
     def __enter__(self) -> Lab:
@@ -138,7 +171,8 @@ class Lab:
     def ca_file(self) -> str | None:
         return str(self._tls.ca_cert_path) if self._tls else None
 
-    def inventory(self) -> dict[str, Any]:
+    def inventory(self, known_hosts: str | None = None) -> dict[str, Any]:
+        """The inventory of this lab; `known_hosts` is the file holding the routers' SSH host keys."""
         connection: dict[str, Any] = {
             "scheme": "https" if self.https else "http",
             "transport": self.auth,
@@ -147,22 +181,60 @@ class Lab:
         }
         if self.ca_file:
             connection["ca_file"] = self.ca_file
-        hosts = {
-            name: {"connection": {"address": h.endpoint.address, "port": h.endpoint.port}, "vars": h.vars}
+        lab_smtp = self.network.addresses()
+        hosts: dict[str, Any] = {
+            name: {"connection": {"address": h.endpoint.address, "port": h.endpoint.port},
+                   "vars": _lab_vars(h.vars, lab_smtp)}
             for name, h in self.hosts.items()
         }
-        return {"connection": connection, "groups": {"lab": {"hosts": list(self.hosts)}}, "hosts": hosts}
+        groups: dict[str, Any] = {"lab": {"hosts": list(self.hosts)}}
+        for name in self.routers:
+            router = {"type": "ios_ssh", "address": "127.0.0.1", "port": self.network.router_ports[name],
+                      "user": ROUTER_USER}
+            if known_hosts:
+                router["known_hosts"] = known_hosts
+            hosts[name] = {"connection": router, "vars": _lab_vars(self._router_vars[name], lab_smtp)}
+        if self.routers:
+            groups["routers"] = {"hosts": list(self.routers)}
+        inventory: dict[str, Any] = {"connection": connection, "groups": groups, "hosts": hosts}
+        if lab_smtp:
+            inventory["vars"] = {"lab_smtp": lab_smtp}
+        return inventory
 
     def write_inventory(self, path: Path) -> None:
+        """The inventory at `path`, and the routers' SSH host keys beside it (`<name>.known_hosts`)."""
         yaml = YAML()
         yaml.default_flow_style = False
+        known_hosts = None
+        if self.routers:
+            known_hosts = path.with_name(path.stem + ".known_hosts").resolve()
+            known_hosts.write_text("".join(line + "\n" for line in self.network.known_hosts), encoding="ascii")
         with path.open("w", encoding="utf-8") as fh:
             fh.write(f"# Written by remediate lab for scenario {self.scenario.name}. The password is referenced,\n"
                      f"# never stored: export {PASSWORD_ENV} before running remediate against this lab.\n")
-            yaml.dump(self.inventory(), fh)
+            yaml.dump(self.inventory(str(known_hosts) if known_hosts else None), fh)
 
     def total_writes(self) -> int:
         return sum(h.sim.writes for h in self.hosts.values())
+
+
+def _lab_vars(variables: dict[str, Any], lab_smtp: dict[str, str]) -> dict[str, Any]:
+    """Scenario variables with `{{ lab_smtp[...] }}` resolved to the listeners' addresses (known only now)."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, str) and "{{" in value and "lab_smtp" in value:
+            return env.from_string(value).render(lab_smtp=lab_smtp)
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        return value
+
+    return {k: resolve(v) for k, v in variables.items()}
 
 
 def _handler(sim: SimHost):  # type: ignore[no-untyped-def]

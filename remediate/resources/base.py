@@ -14,7 +14,9 @@ A resource kind is one module in this package. It provides:
 - `desired(spec)`: the value `read_op` must return when the host is compliant;
 - `set_op(identity, value)`: the agent op that makes `read_op` return `value`. Rollback is this with the
   before-value, so a kind MUST accept every value its read op can return ("absent" included);
-- MAY override `same(observed, desired)` where Windows ignores a difference (list order, say).
+- MAY override `same(observed, desired)` where Windows ignores a difference (list order, say);
+- MAY set `target`, the inventory connection type whose agent runs its ops: "winrm" (the default) or "ios_ssh"
+  (a Cisco IOS device). A rule runs only on hosts of its kinds' target (engine/plan.py).
 
 A *probe* is a kind with `probe = True`: read-only, pass/fail. `desired(spec)` is what passing means (for
 example `{"banner_ok": true}`), `same` decides pass, and `set_op` is never called: a failing probe is reported
@@ -59,6 +61,7 @@ class ResourceKind(ABC, Generic[Spec]):
     kind: ClassVar[str]
     spec_model: ClassVar[type[BaseModel]]
     probe: ClassVar[bool] = False
+    target: ClassVar[str] = "winrm"
 
     @abstractmethod
     def identity(self, spec: Spec) -> dict[str, Any]: ...

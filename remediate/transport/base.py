@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,20 @@ class Connection(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class AgentConnection(Connection):
+    """A target that runs no PowerShell (a network device): the agent protocol is executed on the runner's side.
+
+    `execute_request` answers one request of docs/agent-protocol.md exactly as the agent would, speaking the
+    device's own language over the wire (remediate.transport.ssh for Cisco IOS). The engine calls it instead of
+    sending the PowerShell agent through `run`; transport failures are `HostError`s as for any connection.
+    """
+
+    @abstractmethod
+    def execute_request(self, request: dict[str, Any]) -> dict[str, Any]: ...
+
+    def run(self, command: str, arguments: list[str], stdin: bytes) -> CommandResult:
+        from remediate.errors import TransportError
+
+        raise TransportError(self.host, "a network device runs no commands; its agent runs on the runner's side")

@@ -1,0 +1,418 @@
+"""The lab's network: real SMTP listeners on loopback for the simulated hosts and peers, and the routers between.
+
+One asyncio loop in one thread serves everything (`LabNetwork.start` / `stop`): an SMTP listener per simulated host
+(its SMTP service) and per scenario peer (next hops and smart hosts that are not Windows hosts), plus the SSH
+servers of the lab's IOS routers (`remediate.lab.ios`). Each listener decides what to say when a client connects,
+from the live simulated state, so a fix applied through remediate shows on the very next connection:
+
+- a host's banner: Exchange 2003 (IIS SMTP): `ConnectResponse` in effect on /LM/SMTPSVC/1 (`host.metabase`),
+  else `220 <FQDN> Microsoft ESMTP MAIL Service, Version: 6.0.3790.3959 ready at <date>`; Exchange 2007+: the
+  receive connector's Banner (`host.exchange.receive_banner()`), else `220 <FQDN> Microsoft ESMTP MAIL service
+  ready at <date>` (reference §0). A set ConnectResponse is sent as the whole greeting line: whether IIS puts
+  `220 <FQDN>` in front of it is UNCONFIRMED (KB 281224); the lab takes the case where it does not, as
+  remediate/lab/ops/metabase.py does for its `no-banner` cause.
+- a peer's banner: its `banner` text verbatim, the default of its `software`, or nothing at all (`silent`).
+- Cisco SMTP inspection: when a router whose running-config holds `ip inspect name X smtp` is on the path to the
+  listener (`path_to`), the greeting is masked (`220 ` then every character but `2` and `0` as `*`) and EHLO is
+  answered `500 5.5.1 Command unrecognized`, as the inspection does (KB 320027). Removing the line over SSH unmasks
+  the next connection.
+- the EHLO list of Exchange 2003 carries X-EXPS, X-LINK2STATE and XEXCH50 unless another domain reports the
+  metabase corrupt (`metabase-corrupt` among the `active_causes` of remediate/lab/ops), when the Exchange event
+  sinks are not loaded (TechNet bb124688).
+- a stopped SMTP service (SMTPSVC on 2003, MSExchangeTransport on 2007+, read from `host.services` when that
+  domain exists) closes its listener: connections are refused, as with nothing listening. A peer with `closed: true`
+  refuses from the start (port 25 blocked: cause 1).
+
+Bounded: at most 32 sessions per listener, 100 commands and 60 s idle per session, 2 KB per command line, 1 MB
+per message. Listeners hold their port while closed (bound, not listening) so the address never changes.
+
+Scenario (`peers:` at the top of a scenario file; `routers:` see remediate.lab.ios):
+
+```yaml
+peers:
+  relay-ok: {}                                    # software: postfix (default), exchange2003, exchange2019
+  relay-custom: {banner: "220 relay.partner.example ESMTP ready"}
+  relay-silent: {silent: true}                    # accepts, says nothing
+  relay-blocked: {closed: true}                   # connection refused
+```
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+from datetime import datetime
+from typing import Any, TypeVar
+
+import asyncssh
+
+from remediate.lab.ios import SimRouter, start_router
+
+T = TypeVar("T")
+MAX_SESSIONS = 32
+MAX_COMMANDS = 100
+IDLE_SECONDS = 60.0
+MAX_COMMAND = 2048
+MAX_MESSAGE = 1024 * 1024
+DOMAIN = "lab.example"
+
+EHLO_2003 = ["TURN", "SIZE", "ETRN", "PIPELINING", "DSN", "ENHANCEDSTATUSCODES", "8bitmime", "BINARYMIME",
+             "CHUNKING", "VRFY", "X-EXPS GSSAPI NTLM LOGIN", "X-EXPS=LOGIN", "AUTH GSSAPI NTLM LOGIN", "AUTH=LOGIN",
+             "X-LINK2STATE", "XEXCH50"]
+EXCHANGE_VERBS = ("X-EXPS", "X-LINK2STATE", "XEXCH50")
+EHLO_2013 = ["SIZE 37748736", "PIPELINING", "DSN", "ENHANCEDSTATUSCODES", "STARTTLS", "X-ANONYMOUSTLS", "AUTH NTLM",
+             "X-EXPS GSSAPI NTLM", "8BITMIME", "BINARYMIME", "CHUNKING", "XRDST"]
+EHLO_POSTFIX = ["PIPELINING", "SIZE 10240000", "VRFY", "ETRN", "STARTTLS", "ENHANCEDSTATUSCODES", "8BITMIME", "DSN",
+                "SMTPUTF8", "CHUNKING"]
+
+
+def _now() -> str:
+    return format_datetime(datetime.now().astimezone())
+
+
+def mask(banner: str) -> str:
+    """What Cisco SMTP inspection lets through of a greeting: `220 `, then only the characters 2 and 0."""
+    return "220 " + "".join(c if c in "20" else "*" for c in banner[4:])
+
+
+@dataclass
+class Greeting:
+    """What one SMTP service says, decided when a client connects."""
+
+    banner: str | None  # None: accepts and says nothing
+    ehlo: list[str]
+    fqdn: str
+
+
+# -------------------------------------------------------------------------------------- simulated Windows hosts
+
+
+def _call(obj: Any, method: str, *args: Any) -> Any:
+    """obj.method(*args), or None when the domain or the method does not exist (yet) or fails."""
+    fn = getattr(obj, method, None)
+    if not callable(fn):
+        return None
+    try:
+        return fn(*args)
+    except Exception:  # noqa: BLE001 - another domain's state must never break the lab's network
+        return None
+
+
+def host_causes(sim: Any) -> set[str]:
+    from remediate.lab import ops
+
+    causes: set[str] = set()
+    for module in getattr(ops, "_MODULES", ()):
+        found = _call(module, "active_causes", sim)
+        if isinstance(found, (list, tuple, set)):
+            causes.update(str(c) for c in found)
+    return causes
+
+
+def service_running(sim: Any, name: str) -> bool:
+    """Whether the simulated host's service `name` runs; True while the host has no services domain."""
+    services = getattr(sim, "services", None)
+    if services is None:
+        return True
+    for method in ("status", "state", "get"):
+        value = _call(services, method, name)
+        if isinstance(value, dict):
+            if value.get("exists") is False:
+                return False
+            value = value.get("status", value.get("state", value.get("Status")))
+        if isinstance(value, str):
+            return value.strip().lower() in ("running", "4", "start_pending", "continue_pending")
+        if isinstance(value, bool):
+            return value
+    return True
+
+
+def is_exchange_2003(sim: Any) -> bool:
+    return str(sim.facts.get("exchange_version") or "").startswith(("6.", "5."))
+
+
+def host_greeting(sim: Any) -> Greeting:
+    fqdn = f"{(sim.facts.get('hostname') or sim.name).lower()}.{DOMAIN}"
+    if is_exchange_2003(sim):
+        custom = _call(getattr(sim, "metabase", None), "effective", "/LM/SMTPSVC/1", "ConnectResponse")
+        if isinstance(custom, dict):
+            custom = custom.get("value", custom.get("data"))
+        banner = custom if isinstance(custom, str) and custom else \
+            f"220 {fqdn} Microsoft ESMTP MAIL Service, Version: 6.0.3790.3959 ready at {_now()}"
+        verbs = EHLO_2003
+        if any("corrupt" in cause for cause in host_causes(sim)):
+            verbs = [v for v in verbs if not v.startswith(EXCHANGE_VERBS)]
+        return Greeting(banner, verbs, fqdn)
+    custom = _call(getattr(sim, "exchange", None), "receive_banner")
+    banner = custom if isinstance(custom, str) and custom else f"220 {fqdn} Microsoft ESMTP MAIL service ready at {_now()}"
+    return Greeting(banner, EHLO_2013, fqdn)
+
+
+def host_running(sim: Any) -> bool:
+    return service_running(sim, "SMTPSVC" if is_exchange_2003(sim) else "MSExchangeTransport")
+
+
+# ------------------------------------------------------------------------------------------------------ peers
+
+
+@dataclass
+class Peer:
+    """A mail server that is not a simulated Windows host: a next hop, a smart host, a partner's relay."""
+
+    name: str
+    software: str = "postfix"
+    banner: str | None = None
+    silent: bool = False
+    closed: bool = False
+
+    @classmethod
+    def from_scenario(cls, name: str, data: dict[str, Any]) -> Peer:
+        unknown = set(data) - {"software", "banner", "silent", "closed"}
+        if unknown:
+            raise ValueError(f"peer {name}: unknown key(s) {', '.join(sorted(unknown))}; expected software, "
+                             "banner, silent, closed")
+        software = str(data.get("software", "postfix"))
+        if software not in ("postfix", "exchange2003", "exchange2019"):
+            raise ValueError(f"peer {name}: software must be postfix, exchange2003 or exchange2019")
+        banner = data.get("banner")
+        return cls(name, software, None if banner is None else str(banner), bool(data.get("silent")),
+                   bool(data.get("closed")))
+
+    def greeting(self) -> Greeting:
+        fqdn = f"{self.name}.{DOMAIN}"
+        if self.software == "exchange2003":
+            default, verbs = f"220 {fqdn} Microsoft ESMTP MAIL Service, Version: 6.0.3790.3959 ready at {_now()}", \
+                EHLO_2003
+        elif self.software == "exchange2019":
+            default, verbs = f"220 {fqdn} Microsoft ESMTP MAIL service ready at {_now()}", EHLO_2013
+        else:
+            default, verbs = f"220 {fqdn} ESMTP Postfix", EHLO_POSTFIX
+        return Greeting(None if self.silent else (self.banner or default), verbs, fqdn)
+
+
+# ---------------------------------------------------------------------------------------------------- sessions
+
+
+async def _session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, greeting: Greeting,
+                   masked: bool) -> None:
+    """One SMTP conversation, bounded in commands, idle time and sizes."""
+
+    async def say(*lines: str) -> None:
+        writer.write("".join(line + "\r\n" for line in lines).encode("utf-8", "replace"))
+        await writer.drain()
+
+    async def line() -> bytes:
+        data = await asyncio.wait_for(reader.readline(), IDLE_SECONDS)
+        if len(data) > MAX_COMMAND:
+            raise ValueError("line too long")
+        return data
+
+    if greeting.banner is None:  # accepts and says nothing, until the client gives up
+        while await line():
+            pass
+        return
+    await say(mask(greeting.banner) if masked else greeting.banner)
+    for _ in range(MAX_COMMANDS):
+        data = await line()
+        if not data:
+            return
+        words = data.decode("utf-8", "replace").strip().split()
+        verb = words[0].upper() if words else ""
+        if verb == "QUIT":
+            await say(f"221 2.0.0 {greeting.fqdn} Service closing transmission channel")
+            return
+        if verb == "EHLO" and masked:
+            await say("500 5.5.1 Command unrecognized")
+        elif verb == "EHLO":
+            items = [f"{greeting.fqdn} Hello [127.0.0.1]", *greeting.ehlo, "OK"]
+            await say(*[f"250-{item}" for item in items[:-1]], f"250 {items[-1]}")
+        elif verb == "HELO":
+            await say(f"250 {greeting.fqdn} Hello [127.0.0.1]")
+        elif verb in ("NOOP", "RSET"):
+            await say("250 2.0.0 OK")
+        elif verb == "MAIL":
+            await say("250 2.1.0 Sender OK")
+        elif verb == "RCPT":
+            await say("250 2.1.5 Recipient OK")
+        elif verb == "DATA":
+            await say("354 Start mail input; end with <CRLF>.<CRLF>")
+            size = 0
+            while (chunk := await line()) not in (b".\r\n", b".\n", b""):
+                size += len(chunk)
+                if size > MAX_MESSAGE:
+                    await say("552 5.3.4 Message size exceeds fixed maximum message size")
+                    return
+            await say("250 2.6.0 Queued mail for delivery")
+        else:
+            await say("500 5.3.3 Unrecognized command")
+
+
+@dataclass
+class Listener:
+    """One SMTP service's address. `greeting` and `running` are asked at every connection / sync."""
+
+    name: str
+    greeting: Callable[[], Greeting]
+    running: Callable[[], bool]
+    network: LabNetwork
+    port: int = 0
+    server: asyncio.AbstractServer | None = None
+    holder: socket.socket | None = None  # bound, not listening: the port stays ours while the service is down
+    sessions: dict[asyncio.Task[None], asyncio.StreamWriter] = field(default_factory=dict)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def _bind(self) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port))
+        self.port = sock.getsockname()[1]
+        return sock
+
+    async def sync(self) -> None:
+        """Listen while the service runs; refuse connections while it does not."""
+        want = self.running()
+        if want and self.server is None:
+            sock = self.holder or self._bind()
+            self.holder = None
+            self.server = await asyncio.start_server(self._accept, sock=sock, limit=MAX_COMMAND + 2)
+        elif not want and self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+            self.server = None
+            self.holder = self._bind()
+        elif self.holder is None and self.server is None:
+            self.holder = self._bind()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is None or len(self.sessions) >= MAX_SESSIONS:
+            writer.close()
+            return
+        self.sessions[task] = writer
+        try:
+            await _session(reader, writer, self.greeting(), self.network.masked(self.name))
+        except (asyncio.TimeoutError, ConnectionError, ValueError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self.sessions.pop(task, None)
+            writer.close()
+
+    async def close(self) -> None:
+        """Stop listening and end every session: their connections are dropped, so each task returns by itself."""
+        if self.server is not None:
+            self.server.close()
+        for writer in list(self.sessions.values()):
+            writer.transport.abort()
+        if self.sessions:
+            await asyncio.wait(list(self.sessions), timeout=5)
+        if self.server is not None:
+            await self.server.wait_closed()
+        if self.holder is not None:
+            self.holder.close()
+        self.server = self.holder = None
+
+
+class LabNetwork:
+    """The loop, the listeners (hosts and peers), the routers and which listener each router is on the path to."""
+
+    def __init__(self, hosts: dict[str, Any], peers: list[Peer], routers: dict[str, SimRouter]) -> None:
+        self.listeners: dict[str, Listener] = {}
+        self.routers = routers
+        self.router_ports: dict[str, int] = {}
+        self.known_hosts: list[str] = []  # OpenSSH known_hosts lines for the routers' host keys
+        self._acceptors: list[Any] = []
+        self._ticker: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        for name, sim in hosts.items():
+            self.listeners[name] = Listener(name, lambda sim=sim: host_greeting(sim),
+                                            lambda sim=sim: host_running(sim), self)
+            sim.network = self  # the lab's smtp.probe op syncs the listeners before connecting
+        for peer in peers:
+            if peer.name in self.listeners:
+                raise ValueError(f"peer {peer.name}: a host of the scenario has that name")
+            self.listeners[peer.name] = Listener(peer.name, peer.greeting, lambda peer=peer: not peer.closed, self)
+        for router in routers.values():
+            unknown = [p for p in router.path_to if p not in self.listeners]
+            if unknown:
+                raise ValueError(f"router {router.name}: path_to names no host or peer: {', '.join(unknown)}")
+
+    def masked(self, listener: str) -> bool:
+        return any(listener in r.path_to and r.inspects_smtp() for r in self.routers.values())
+
+    def addresses(self) -> dict[str, str]:
+        """name -> "127.0.0.1:PORT" of every SMTP listener (the `lab_smtp` variable of the lab's inventory)."""
+        return {name: listener.address for name, listener in self.listeners.items()}
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        assert self._loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=30)
+
+    def start(self, password: str, user: str) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="lab-network", daemon=True)
+        self._thread.start()
+        self._run(self._start(password, user))
+
+    async def _start(self, password: str, user: str) -> None:
+        await self._sync()
+        self._ticker = asyncio.get_running_loop().create_task(self._tick())
+        for name, router in self.routers.items():
+            key = asyncssh.generate_private_key("ssh-ed25519")
+            with router.lock:
+                router.users.setdefault(user, (password, 15))
+            acceptor, port = await start_router(router, key)
+            self._acceptors.append(acceptor)
+            self.router_ports[name] = port
+            public = key.export_public_key("openssh").decode("ascii").split()
+            self.known_hosts.append(f"[127.0.0.1]:{port} {public[0]} {public[1]}")
+
+    def sync(self) -> None:
+        """Bring every listener in step with its service's state (called before each probe and periodically)."""
+        if self._loop is not None and self._loop.is_running():
+            self._run(self._sync())
+
+    async def _sync(self) -> None:
+        for listener in self.listeners.values():
+            await listener.sync()
+
+    async def _tick(self) -> None:
+        """A service stopped from a test or an op shows within 0.2 s even to clients that are not probes."""
+        while True:
+            await asyncio.sleep(0.2)
+            try:
+                await self._sync()
+            except OSError:
+                pass  # a port taken meanwhile: try again next tick
+
+    def stop(self) -> None:
+        loop, thread, self._loop, self._thread = self._loop, self._thread, None, None
+        if loop is None or thread is None:
+            return
+        asyncio.run_coroutine_threadsafe(self._stop(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+
+    async def _stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            await asyncio.gather(self._ticker, return_exceptions=True)
+        for acceptor in self._acceptors:
+            acceptor.close()
+            await acceptor.wait_closed()
+        self._acceptors.clear()
+        for listener in self.listeners.values():
+            await listener.close()
+        current = asyncio.current_task()
+        pending = [t for t in asyncio.all_tasks() if t is not current]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
