@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from remediate.lab.state.exchange import platform_defaults as exchange_defaults
+
 PLATFORMS: dict[str, dict[str, Any]] = {
     "win2003-ex2003": {
         "os_caption": "Microsoft(R) Windows(R) Server 2003, Standard Edition",
@@ -37,6 +39,7 @@ def facts_for(platform: str, hostname: str, antivirus: list[str]) -> dict[str, A
 # What every host of a platform holds before its scenario's own state: domain -> that domain's `load` data.
 # Domains add their defaults here (a 2003 host's metabase, its running services, ...).
 PLATFORM_STATE: dict[str, dict[str, Any]] = {name: {} for name in PLATFORMS}
+PLATFORM_STATE["win2012r2-ex2013"]["exchange"] = PLATFORM_STATE["win2019-ex2019"]["exchange"] = exchange_defaults()
 
 
 def platform_state(platform: str) -> dict[str, Any]:

@@ -11,14 +11,23 @@ from typing import Annotated, Any, Union
 from pydantic import Field
 
 from remediate.resources.base import FieldChange, Op, ResourceKind
+from remediate.resources.exchange_receive_connector import ExchangeReceiveConnector, ExchangeReceiveConnectorSpec
+from remediate.resources.exchange_remote_domain import ExchangeRemoteDomain, ExchangeRemoteDomainSpec
+from remediate.resources.exchange_send_connector import ExchangeSendConnector, ExchangeSendConnectorSpec
 from remediate.resources.ios_config_line import IosConfigLine, IosConfigLineSpec
 from remediate.resources.registry_value import RegistryValue, RegistryValueSpec
 from remediate.resources.smtp_banner_probe import SmtpBannerProbe, SmtpBannerProbeSpec
 
-KINDS: dict[str, ResourceKind[Any]] = {kind.kind: kind for kind in (RegistryValue(), IosConfigLine(), SmtpBannerProbe())}
+KINDS: dict[str, ResourceKind[Any]] = {kind.kind: kind for kind in (
+    RegistryValue(), IosConfigLine(), SmtpBannerProbe(),
+    ExchangeReceiveConnector(), ExchangeRemoteDomain(), ExchangeSendConnector(),
+)}
 
 # The playbook's `resources:` entries: a union discriminated by `kind`.
-ResourceSpec = Annotated[Union[RegistryValueSpec, IosConfigLineSpec, SmtpBannerProbeSpec], Field(discriminator="kind")]
+ResourceSpec = Annotated[Union[
+    RegistryValueSpec, IosConfigLineSpec, SmtpBannerProbeSpec,
+    ExchangeReceiveConnectorSpec, ExchangeRemoteDomainSpec, ExchangeSendConnectorSpec,
+], Field(discriminator="kind")]
 
 
 def kind_of(name: str) -> ResourceKind[Any]:
