@@ -21,7 +21,7 @@ BOOKS = ["smart-host-modern.yaml", "smtp-banner-modern.yaml", "tnef-remote-domai
 SMART, BANNER, TNEF = "exchange-send-connector-smart-host", "exchange-receive-connector-banner", \
     "exchange-remote-domain-no-tnef"
 # Scenario host suffix -> the lab's cause id and the rule that must report it.
-CAUSES = {"smarthost": ("smart-host-wrong", SMART), "banner": ("smtp-banner-missing", BANNER),
+CAUSES = {"smarthost": ("smart-host-wrong", SMART), "banner": ("no-banner", BANNER),
           "tnef": ("tnef-not-understood", TNEF), "ok": (None, None)}
 PLATFORMS = ["win2012r2-ex2013", "win2019-ex2019"]
 VARS = {"send_connector_name": "Internet", "smart_hosts": ["relay1.contoso.com", "[10.0.0.25]"],

@@ -234,7 +234,7 @@ def test_active_causes_follow_the_state():
                                                    "smart_hosts": ["relay.contoso.com", "old.isp.invalid"]}},
                      receive_connectors={"{server}\\Default Frontend {server}": {"banner": "ESMTP"}},
                      remote_domains={"Fabrikam": {"tnef_enabled": None, "peer_reads_tnef": False}})
-    assert active_causes(host) == ["smart-host-wrong", "smtp-banner-missing", "tnef-not-understood"]
+    assert active_causes(host) == ["smart-host-wrong", "no-banner", "tnef-not-understood"]
     host.exchange.set_send_connector("Internet", smart_hosts=["relay.contoso.com"])
     host.exchange.set_receive_connector_banner("EX1\\Default Frontend EX1", None)
     host.exchange.set_remote_domain_tnef("Fabrikam", False)

@@ -147,8 +147,9 @@ def op_remote_set(host: Any, args: Any) -> None:
 
 
 def active_causes(host: Any) -> list[str]:
-    """Event-4006 causes this host's Exchange configuration shows: smart-host-wrong, smtp-banner-missing,
-    tnef-not-understood (conventions in remediate/lab/state/exchange.py)."""
+    """Event-4006 causes this host's Exchange configuration shows (lab conventions in remediate/lab/state/exchange.py):
+    "smart-host-wrong" and "no-banner", the ids the Exchange 2003 domain gives the same causes, and
+    "tnef-not-understood" (TNEF to a peer that cannot read it; Exchange 2003's Summary-TNEF cause is "stnef")."""
     state: SimExchange = host.exchange
     return state.causes()
 

@@ -56,6 +56,7 @@ CLEAR_NEEDS_DNS = "Set-SendConnector: clearing SmartHosts needs DNSRoutingEnable
 PORT_INVALID = "Set-SendConnector: Port must be a whole number from 0 to 65535"
 BANNER_INVALID = "Set-ReceiveConnector: Banner must be $null (the default banner) or one line that starts with '220 '"
 
+
 def smart_host_problem(text: str) -> str:
     return (f"smart host '{text}' must be a lowercase host name such as relay.contoso.com or an IPv4 literal "
             "in brackets such as [10.0.0.25]")
@@ -244,7 +245,7 @@ class SimExchange:
                    for c in self._send):
                 found.append("smart-host-wrong")
             if any(c.banner is not None and not banner_ok(c.banner) for c in self._receive):
-                found.append("smtp-banner-missing")
+                found.append("no-banner")
             if any(not d.peer_reads_tnef and d.tnef_enabled is not False for d in self._remote):
                 found.append("tnef-not-understood")
             return found
