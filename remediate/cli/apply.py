@@ -79,7 +79,7 @@ def apply_command(plan_file: Path | None, inventory: Path, playbooks: tuple[Path
             if unknown:
                 raise InputError(Location(str(plan_file), None, "hosts"),
                                  f"host(s) not in the inventory {inventory}: {', '.join(unknown)}")
-            if limit:
+            if limit is not None:
                 keep = set(select_hosts(ctx.inventory, limit))
                 plan.hosts = [h for h in plan.hosts if h.host in keep]
             ctx.pool.check_credentials([h.host for h in plan.hosts])

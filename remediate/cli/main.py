@@ -15,6 +15,7 @@ from remediate.cli.history import history_command
 from remediate.cli.plan import plan_command
 from remediate.cli.rollback import rollback_command
 from remediate.cli.schema import schema_command
+from remediate.cli.unlock import unlock_command
 from remediate.cli.validate import validate_command
 from remediate.errors import RefusedError, RemediateError
 
@@ -26,7 +27,7 @@ def cli() -> None:
 
 
 for command in (plan_command, apply_command, rollback_command, history_command, validate_command, check_command,
-                schema_command):
+                schema_command, unlock_command):
     cli.add_command(command)
 
 

@@ -86,10 +86,11 @@ class PlainProgress:
 
     def host_finished(self, host: str, phase: str, status: str) -> None:
         with self._lock:
-            began = self._started.pop((host, phase), self._clock())
+            now = self._clock()
+            began = self._started.pop((host, phase), now)
             started, total, done = self._phases.get(phase, (began, 0, 0))
             self._phases[phase] = (started, total, done + 1)
-            elapsed = self._clock() - began
+            elapsed = now - began
         count = f" ({done + 1}/{total})" if total else ""
         self._line(f"{host} {phase} finished {status} {elapsed:.1f}s{count}")
 
@@ -98,8 +99,9 @@ class PlainProgress:
 
     def phase_finished(self, phase: str) -> None:
         with self._lock:
-            started, total, done = self._phases.pop(phase, (self._clock(), 0, 0))
-            elapsed = self._clock() - started
+            now = self._clock()
+            started, total, done = self._phases.pop(phase, (now, 0, 0))
+            elapsed = now - started
         self._line(f"{phase}: done {done}/{total} in {elapsed:.1f}s")
 
 

@@ -14,7 +14,14 @@ from remediate.journal import JournalRun
 
 _HOST_STYLE = {HostStatus.COMPLIANT: "green", HostStatus.DRIFT: "yellow", HostStatus.ERROR: "red"}
 _OUTCOME_STYLE = {HostOutcome.APPLIED: "green", HostOutcome.NO_CHANGES: "green", HostOutcome.STALE: "yellow",
-                  HostOutcome.NOT_ATTEMPTED: "yellow"}
+                  HostOutcome.NOT_ATTEMPTED: "yellow", HostOutcome.LOCKED: "yellow"}
+# What each outcome means to the person reading the summary, in the order the summary line counts them.
+OUTCOME_LABELS = {
+    HostOutcome.NO_CHANGES: "compliant", HostOutcome.APPLIED: "changed", HostOutcome.REVERTED: "failed and reverted",
+    HostOutcome.REVERT_FAILED: "failed, revert incomplete", HostOutcome.UNTOUCHED: "failed, untouched",
+    HostOutcome.UNKNOWN: "failed, state unknown", HostOutcome.ERROR: "error", HostOutcome.STALE: "stale",
+    HostOutcome.LOCKED: "locked", HostOutcome.UNREACHABLE: "unreachable", HostOutcome.NOT_ATTEMPTED: "not attempted",
+}
 
 
 def show(value: Any, limit: int = 120) -> str:
@@ -66,13 +73,27 @@ def print_run(result: RunResult, console: Console) -> None:
     table.add_column("detail", overflow="fold")
     for host in result.hosts:
         style = _OUTCOME_STYLE.get(host.outcome, "red")
-        table.add_row(escape(host.host), f"[{style}]{host.outcome.value}[/]", str(len(host.changes)),
+        label = OUTCOME_LABELS.get(host.outcome, host.outcome.value)
+        table.add_row(escape(host.host), f"[{style}]{escape(label)}[/]", str(len(host.changes)),
                       escape(host.message or ""))
     console.print(table)
     for host in result.hosts:
         for change in host.changes:
             if change.error:
                 console.print(f"  {escape(host.host)}: {escape(change.description)}: [red]{escape(change.error)}[/]")
+    if result.stopped:
+        console.print(f"[yellow]Stopped:[/] {escape(result.stopped)}")
+    console.print(escape(run_summary(result)))
+
+
+def run_summary(result: RunResult) -> str:
+    """`apply run RUN: 40 changed, 5 compliant, ... of 50 host(s).`: every outcome that occurred, counted."""
+    counts = {label: 0 for label in OUTCOME_LABELS.values()}
+    for host in result.hosts:
+        label = OUTCOME_LABELS.get(host.outcome, host.outcome.value)
+        counts[label] = counts.get(label, 0) + 1
+    parts = [f"{n} {label}" for label, n in counts.items() if n]
+    return f"{result.kind} run {result.run_id}: {', '.join(parts) or 'no hosts'} of {len(result.hosts)} host(s)."
 
 
 def print_history(runs: list[JournalRun], console: Console) -> None:
