@@ -103,7 +103,12 @@ class SimRouter:
             if index is not None:
                 self.running[index] = line
                 return
-            last = max((i for i, text in enumerate(self.running) if text.startswith("ip inspect name ")), default=None)
+            # IOS appends a protocol to its inspection rule: after that name's last line, else after the last rule.
+            last = max((i for i, text in enumerate(self.running)
+                        if (m := _INSPECT.fullmatch(text)) and m[1] == name), default=None)
+            if last is None:
+                last = max((i for i, text in enumerate(self.running) if text.startswith("ip inspect name ")),
+                           default=None)
             if last is None:
                 last = next((i - 1 for i, text in enumerate(self.running) if text.startswith("interface ")),
                             len(self.running) - 2)

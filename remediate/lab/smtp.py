@@ -19,9 +19,10 @@ from the live simulated state, so a fix applied through remediate shows on the v
 - the EHLO list of Exchange 2003 carries X-EXPS, X-LINK2STATE and XEXCH50 unless another domain reports the
   metabase corrupt (`metabase-corrupt` among the `active_causes` of remediate/lab/ops), when the Exchange event
   sinks are not loaded (TechNet bb124688).
-- a stopped SMTP service (SMTPSVC on 2003, MSExchangeTransport on 2007+, read from `host.services` when that
-  domain exists) closes its listener: connections are refused, as with nothing listening. A peer with `closed: true`
-  refuses from the start (port 25 blocked: cause 1).
+- a stopped SMTP service (SMTPSVC on 2003, MSExchangeTransport / MSExchangeFrontEndTransport on 2007+, from
+  `host.services`) or a host firewall that blocks inbound TCP 25 (`host.firewall.allows(25)`) closes its
+  listener: connections are refused, as with nothing listening. A peer with `closed: true` refuses from the start
+  (port 25 blocked: cause 1).
 
 Bounded: at most 32 sessions per listener, 100 commands and 60 s idle per session, 2 KB per command line, 1 MB
 per message. Listeners hold their port while closed (bound, not listening) so the address never changes.
@@ -113,22 +114,14 @@ def host_causes(sim: Any) -> set[str]:
     return causes
 
 
-def service_running(sim: Any, name: str) -> bool:
-    """Whether the simulated host's service `name` runs; True while the host has no services domain."""
+def service_state(sim: Any, name: str) -> str | None:
+    """The state of the simulated host's service `name` ("running", "stopped", ...), None when not installed;
+    "running" while the host has no services domain (remediate/lab/state/services.py)."""
     services = getattr(sim, "services", None)
-    if services is None:
-        return True
-    for method in ("status", "state", "get"):
-        value = _call(services, method, name)
-        if isinstance(value, dict):
-            if value.get("exists") is False:
-                return False
-            value = value.get("status", value.get("state", value.get("Status")))
-        if isinstance(value, str):
-            return value.strip().lower() in ("running", "4", "start_pending", "continue_pending")
-        if isinstance(value, bool):
-            return value
-    return True
+    if services is None or not callable(getattr(services, "state_of", None)):
+        return "running"
+    state = _call(services, "state_of", name)
+    return state if isinstance(state, str) or state is None else "running"
 
 
 def is_exchange_2003(sim: Any) -> bool:
@@ -153,7 +146,16 @@ def host_greeting(sim: Any) -> Greeting:
 
 
 def host_running(sim: Any) -> bool:
-    return service_running(sim, "SMTPSVC" if is_exchange_2003(sim) else "MSExchangeTransport")
+    """Whether the host answers on its SMTP port: its SMTP services run (IIS SMTPSVC on 2003; MSExchangeTransport
+    and, on 2013+, MSExchangeFrontEndTransport, which owns port 25 there) and its host firewall lets TCP 25 in. A
+    blocked port is refused here where Windows Firewall would drop: the lab filters no packets, and the probe
+    calls both unreachable."""
+    names = ("SMTPSVC",) if is_exchange_2003(sim) else ("MSExchangeFrontEndTransport", "MSExchangeTransport")
+    states = [service_state(sim, name) for name in names]
+    if all(state is None for state in states) or any(state not in (None, "running") for state in states):
+        return False
+    allowed = _call(getattr(sim, "firewall", None), "allows", 25)
+    return allowed is not False
 
 
 # ------------------------------------------------------------------------------------------------------ peers

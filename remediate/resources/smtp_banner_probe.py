@@ -65,7 +65,9 @@ def classify(connected: bool, banner: str | None, ehlo: list[str]) -> dict[str, 
 
 def split_target(target: str, port: int | None) -> tuple[str, int]:
     """`host`, `host:port` or `[v6]:port` -> (host, port). Raises ValueError naming what is wrong."""
-    text = target.strip()
+    text = target.strip(" ")
+    if re.search(r"[\x00-\x1f\x7f]", text):
+        raise ValueError("target: control characters (line breaks, tabs) are not part of a host name")
     host, port_text = text, None
     if text.startswith("["):
         end = text.find("]")
@@ -108,7 +110,7 @@ class SmtpBannerProbeSpec(BaseModel):
 
     @property
     def address(self) -> tuple[str, int]:
-        if self.target.strip() == "":
+        if self.target.strip(" ") == "":
             return "", self.port or 25
         return split_target(self.target, self.port)
 
