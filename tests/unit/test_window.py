@@ -141,3 +141,41 @@ def test_days_accept_full_names_any_case_and_keep_week_order() -> None:
 def test_bad_windows_are_refused(data: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         ChangeWindow.model_validate(data)
+
+
+INVENTORY = """
+connection: {address: 127.0.0.1, user: admin, password: {env: REMEDIATE_TEST_PW}}
+change_window: {start: '20:00', end: '06:00', timezone: UTC}
+groups:
+  berlin:
+    hosts: [ex1, ex2]
+    change_window: {days: [sat], start: '22:00', end: '04:00', timezone: Europe/Berlin, exclude: [2026-12-26]}
+hosts:
+  ex1: {}
+  ex2:
+    change_window:
+      - {start: '01:00', end: '02:00', timezone: Asia/Tokyo}
+      - {start: '03:00', end: '04:00', timezone: Asia/Tokyo}
+  ex3: {}
+"""
+
+
+def test_inventory_windows_most_specific_level_wins(write) -> None:  # type: ignore[no-untyped-def]
+    from remediate.inventory import load_inventory
+
+    inventory = load_inventory(write("inventory.yaml", INVENTORY))
+    assert inventory.hosts["ex1"].windows == (SAT_NIGHT,)  # the group's, not the top level's
+    assert [w.start for w in inventory.hosts["ex2"].windows] == ["01:00", "03:00"]  # the host's own list
+    assert inventory.hosts["ex3"].windows[0].timezone == "UTC"  # the top level's
+
+
+def test_a_bad_window_in_the_inventory_names_file_line_and_field(write) -> None:  # type: ignore[no-untyped-def]
+    from remediate.errors import InputError
+    from remediate.inventory import load_inventory
+
+    path = write("inventory.yaml", INVENTORY.replace("timezone: Europe/Berlin", "timezone: Europe/Berlinn"))
+    with pytest.raises(InputError) as info:
+        load_inventory(path)
+    assert info.value.location.line == 7
+    assert "groups.berlin.change_window.timezone" in str(info.value)
+    assert "unknown time zone 'Europe/Berlinn'" in str(info.value)
