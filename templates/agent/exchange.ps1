@@ -31,12 +31,6 @@ function Initialize-ExchangeShell
     throw (New-Object System.InvalidOperationException 'the Exchange Management Shell is not installed on this host: no Exchange snap-in is registered')
 }
 
-function New-ExchangeNotFound
-{
-    param([string]$What, [string]$Name)
-    return (New-Object System.InvalidOperationException ($What + ' ''' + $Name + ''' was not found'))
-}
-
 function Get-ExchangeNameArg
 {
     param($OpArgs)
@@ -53,6 +47,26 @@ function Test-ExchangeName
 {
     param($Actual, [string]$Wanted)
     return [string]::Equals([string]$Actual, $Wanted, [System.StringComparison]::OrdinalIgnoreCase)
+}
+
+# The object of that Name among $Objects (Exchange compares names without regard to case), else a Failed error
+# that shows the object as $Shown.
+function Select-ExchangeObject
+{
+    param([object[]]$Objects, [string]$Name, [string]$What, [string]$Shown)
+    $found = $null
+    foreach ($item in $Objects)
+    {
+        if (Test-ExchangeName $item.Name $Name)
+        {
+            $found = $item
+        }
+    }
+    if ($null -eq $found)
+    {
+        throw (New-Object System.InvalidOperationException ($What + ' ''' + $Shown + ''' was not found'))
+    }
+    return $found
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -179,31 +193,13 @@ function Get-ExchangeFieldsArg
     return ,$fields
 }
 
-function Find-ExchangeSendConnector
-{
-    param([string]$Name)
-    $found = $null
-    foreach ($connector in @(Get-SendConnector))
-    {
-        if (Test-ExchangeName $connector.Name $Name)
-        {
-            $found = $connector
-        }
-    }
-    if ($null -eq $found)
-    {
-        throw (New-ExchangeNotFound 'send connector' $Name)
-    }
-    return $found
-}
-
 function Get-ExchangeSendConnector
 {
     param($OpArgs)
     $name = Get-ExchangeNameArg $OpArgs
     $fields = Get-ExchangeFieldsArg $OpArgs
     Initialize-ExchangeShell
-    $connector = Find-ExchangeSendConnector $name
+    $connector = Select-ExchangeObject @(Get-SendConnector) $name 'send connector' $name
     $value = New-Object System.Collections.Hashtable
     if ($fields -ccontains 'dns_routing_enabled')
     {
@@ -259,7 +255,7 @@ function Set-ExchangeSendConnector
         throw (New-ArgumentError $required)
     }
     Initialize-ExchangeShell
-    $connector = Find-ExchangeSendConnector $name
+    $connector = Select-ExchangeObject @(Get-SendConnector) $name 'send connector' $name
     $dns = [bool]$connector.DNSRoutingEnabled
     if ($p.ContainsKey('DNSRoutingEnabled'))
     {
@@ -326,24 +322,6 @@ function Get-ExchangeReceiveTarget
     return @{ Server = $server; Name = $parts[$parts.Length - 1] }
 }
 
-function Find-ExchangeReceiveConnector
-{
-    param($Target)
-    $found = $null
-    foreach ($connector in @(Get-ReceiveConnector -Server $Target['Server']))
-    {
-        if (Test-ExchangeName $connector.Name $Target['Name'])
-        {
-            $found = $connector
-        }
-    }
-    if ($null -eq $found)
-    {
-        throw (New-ExchangeNotFound 'receive connector' ($Target['Server'] + '\' + $Target['Name']))
-    }
-    return $found
-}
-
 function Test-ExchangeBanner
 {
     param($Banner)
@@ -363,7 +341,8 @@ function Get-ExchangeReceiveConnector
     param($OpArgs)
     $target = Get-ExchangeReceiveTarget $OpArgs
     Initialize-ExchangeShell
-    $connector = Find-ExchangeReceiveConnector $target
+    $shown = $target['Server'] + '\' + $target['Name']
+    $connector = Select-ExchangeObject @(Get-ReceiveConnector -Server $target['Server']) $target['Name'] 'receive connector' $shown
     $banner = [string]$connector.Banner
     if ($banner.Length -eq 0)
     {
@@ -383,7 +362,8 @@ function Set-ExchangeReceiveConnector
         throw (New-ArgumentError 'Set-ReceiveConnector: Banner must be $null (the default banner) or one line that starts with ''220 ''')
     }
     Initialize-ExchangeShell
-    $connector = Find-ExchangeReceiveConnector $target
+    $shown = $target['Server'] + '\' + $target['Name']
+    $connector = Select-ExchangeObject @(Get-ReceiveConnector -Server $target['Server']) $target['Name'] 'receive connector' $shown
     $p = @{}
     $p['Identity'] = $connector.Identity
     $p['Banner'] = $banner
@@ -395,30 +375,12 @@ function Set-ExchangeReceiveConnector
 # ---------------------------------------------------------------------------------------------------------
 # Remote domains: TNEFEnabled is $true, $false or $null ("not set": Outlook and mail contacts decide).
 
-function Find-ExchangeRemoteDomain
-{
-    param([string]$Name)
-    $found = $null
-    foreach ($domain in @(Get-RemoteDomain))
-    {
-        if (Test-ExchangeName $domain.Name $Name)
-        {
-            $found = $domain
-        }
-    }
-    if ($null -eq $found)
-    {
-        throw (New-ExchangeNotFound 'remote domain' $Name)
-    }
-    return $found
-}
-
 function Get-ExchangeRemoteDomain
 {
     param($OpArgs)
     $name = Get-ExchangeNameArg $OpArgs
     Initialize-ExchangeShell
-    $domain = Find-ExchangeRemoteDomain $name
+    $domain = Select-ExchangeObject @(Get-RemoteDomain) $name 'remote domain' $name
     $tnef = $domain.TNEFEnabled
     if ($null -ne $tnef)
     {
@@ -437,7 +399,7 @@ function Set-ExchangeRemoteDomain
         throw (New-ArgumentError 'argument ''tnef_enabled'' must be true, false or null')
     }
     Initialize-ExchangeShell
-    $domain = Find-ExchangeRemoteDomain $name
+    $domain = Select-ExchangeObject @(Get-RemoteDomain) $name 'remote domain' $name
     $p = @{}
     $p['Identity'] = $domain.Identity
     $p['TNEFEnabled'] = $tnef

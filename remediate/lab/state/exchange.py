@@ -33,7 +33,7 @@ import copy
 import re
 import threading
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from remediate.lab.state import InvalidArgument, StateError
 from remediate.resources.exchange_send_connector import IPV4, is_wire_smart_host
@@ -172,10 +172,7 @@ class SimExchange:
             self.writes += 1
 
     def _find_send(self, name: str) -> _SendConnector:
-        for connector in self._send:
-            if same_name(connector.name, name):
-                return connector
-        raise StateError(f"send connector '{name}' was not found")
+        return _found(_named(self._send, "name", name), "send connector", name)
 
     # --------------------------------------------------------------------------------------- receive connectors
 
@@ -209,11 +206,10 @@ class SimExchange:
 
     def _find_receive(self, identity: str) -> _ReceiveConnector:
         """`SERVER\\Name` matches the whole identity; a bare `Name` matches the name part."""
-        for connector in self._receive:
-            template = connector.identity if "\\" in identity else connector.identity.split("\\", 1)[-1]
-            if _names_match(template, identity):
-                return connector
-        raise StateError(f"receive connector '{identity}' was not found")
+        whole = "\\" in identity
+        found = next((c for c in self._receive
+                      if _names_match(c.identity if whole else c.identity.split("\\", 1)[-1], identity)), None)
+        return _found(found, "receive connector", identity)
 
     # --------------------------------------------------------------------------------------------- remote domains
 
@@ -230,10 +226,7 @@ class SimExchange:
             self.writes += 1
 
     def _find_remote(self, name: str) -> _RemoteDomain:
-        for domain in self._remote:
-            if same_name(domain.name, name):
-                return domain
-        raise StateError(f"remote domain '{name}' was not found")
+        return _found(_named(self._remote, "name", name), "remote domain", name)
 
     # ----------------------------------------------------------------------------------------- lab causes
 
@@ -289,7 +282,7 @@ class SimExchange:
 
     def _load_send(self, name: str, spec: dict[str, Any]) -> None:
         _only(spec, {"address_spaces", "dns_routing_enabled", "smart_hosts", "port"}, f"send connector {name}")
-        connector = next((c for c in self._send if same_name(c.name, name)), None)
+        connector = _named(self._send, "name", name)
         if connector is None:
             connector = _SendConnector(name)
             self._send.append(connector)
@@ -306,7 +299,7 @@ class SimExchange:
         _only(spec, {"banner"}, f"receive connector {identity}")
         if identity.count("\\") != 1:
             raise InvalidArgument(f"receive connector identity '{identity}' must be SERVER\\Name")
-        connector = next((c for c in self._receive if same_name(c.identity, identity)), None)
+        connector = _named(self._receive, "identity", identity)
         if connector is None:
             connector = _ReceiveConnector(identity)
             self._receive.append(connector)
@@ -316,7 +309,7 @@ class SimExchange:
 
     def _load_remote(self, name: str, spec: dict[str, Any]) -> None:
         _only(spec, {"domain_name", "tnef_enabled", "peer_reads_tnef"}, f"remote domain {name}")
-        domain = next((d for d in self._remote if same_name(d.name, name)), None)
+        domain = _named(self._remote, "name", name)
         if domain is None:
             domain = _RemoteDomain(name)
             self._remote.append(domain)
@@ -327,6 +320,20 @@ class SimExchange:
             domain.tnef_enabled = None if value is None else _bool(value, f"remote domain {name}")
         if "peer_reads_tnef" in spec:
             domain.peer_reads_tnef = _bool(spec["peer_reads_tnef"], f"remote domain {name}")
+
+
+_T = TypeVar("_T")
+
+
+def _named(items: list[_T], attribute: str, name: str) -> _T | None:
+    """The item whose `attribute` is `name` as Exchange compares names (without regard to case), else None."""
+    return next((item for item in items if same_name(getattr(item, attribute), name)), None)
+
+
+def _found(item: _T | None, what: str, name: str) -> _T:
+    if item is None:
+        raise StateError(f"{what} '{name}' was not found")
+    return item
 
 
 def _names_match(template: str, identity: str) -> bool:
