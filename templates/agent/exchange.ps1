@@ -12,8 +12,9 @@
 
 # Loads the Exchange snap-in when its cmdlets are missing. Snap-ins are session-wide, so the first Exchange op of
 # a command loads it and the later ones find the cmdlets. The names are constants, newest first: 2013/2016/2019,
-# 2010, 2007. Loading the snap-in locally is what Exchange's own scripts do on the server; it bypasses remote
-# PowerShell (RBAC), so the account needs Organization Management rights over the transport configuration.
+# 2010, 2007. The local snap-in bypasses Exchange's remote PowerShell (RBAC): the account needs Exchange rights over
+# the transport configuration (Organization Management). On 2013+ Microsoft steers administrators to remote
+# PowerShell; that these six cmdlets behave the same through the local snap-in is UNCONFIRMED on a real server.
 function Initialize-ExchangeShell
 {
     if (Get-Command Get-SendConnector -ErrorAction SilentlyContinue)
