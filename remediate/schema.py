@@ -28,7 +28,8 @@ def _allow_templates(node: Any) -> Any:
     if isinstance(node, dict):
         out = {k: _allow_templates(v) for k, v in node.items()}
         kind = out.get("type")
-        if kind in ("integer", "number", "boolean", "array") and "anyOf" not in out:
+        # An enum too: `type: '{{ tnef_store_driver_type }}'` names a REG_ type through a variable.
+        if (kind in ("integer", "number", "boolean", "array") or "enum" in out) and "anyOf" not in out:
             return {"anyOf": [out, {"type": "string", "pattern": r"\{\{.*\}\}"}]}
         return out
     if isinstance(node, list):

@@ -14,19 +14,24 @@ from remediate.resources.base import FieldChange, Op, ResourceKind
 from remediate.resources.exchange_receive_connector import ExchangeReceiveConnector, ExchangeReceiveConnectorSpec
 from remediate.resources.exchange_remote_domain import ExchangeRemoteDomain, ExchangeRemoteDomainSpec
 from remediate.resources.exchange_send_connector import ExchangeSendConnector, ExchangeSendConnectorSpec
+from remediate.resources.exchange2003_smtp_vs import Exchange2003SmtpVs, Exchange2003SmtpVsSpec
+from remediate.resources.iis_metabase_property import IisMetabaseProperty, IisMetabasePropertySpec
 from remediate.resources.ios_config_line import IosConfigLine, IosConfigLineSpec
+from remediate.resources.metabase_health import MetabaseHealth, MetabaseHealthSpec
 from remediate.resources.registry_value import RegistryValue, RegistryValueSpec
 from remediate.resources.smtp_banner_probe import SmtpBannerProbe, SmtpBannerProbeSpec
 
 KINDS: dict[str, ResourceKind[Any]] = {kind.kind: kind for kind in (
     RegistryValue(), IosConfigLine(), SmtpBannerProbe(),
     ExchangeReceiveConnector(), ExchangeRemoteDomain(), ExchangeSendConnector(),
+    IisMetabaseProperty(), Exchange2003SmtpVs(), MetabaseHealth(),
 )}
 
 # The playbook's `resources:` entries: a union discriminated by `kind`.
 ResourceSpec = Annotated[Union[
     RegistryValueSpec, IosConfigLineSpec, SmtpBannerProbeSpec,
     ExchangeReceiveConnectorSpec, ExchangeRemoteDomainSpec, ExchangeSendConnectorSpec,
+    IisMetabasePropertySpec, Exchange2003SmtpVsSpec, MetabaseHealthSpec,
 ], Field(discriminator="kind")]
 
 
