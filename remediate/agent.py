@@ -13,14 +13,16 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import logging
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 
 from remediate.assets import asset_dir
-from remediate.errors import AgentError
+from remediate.errors import AgentError, HostError
 from remediate.transport.base import Connection
 
 PROTOCOL_VERSION = 1
@@ -41,6 +43,9 @@ BOOTSTRAP = "\n".join(
         "& $agent $request",
     ]
 )
+
+
+_retry_log = logging.getLogger("remediate.wire")
 
 
 class ProtocolError(Exception):
@@ -129,24 +134,55 @@ def format_answer(answer: dict[str, Any]) -> bytes:
 
 
 def parse_answer(stdout: bytes) -> dict[str, Any]:
-    """The JSON between the markers. Anything outside them (stray Write-Host, banners) is ignored."""
+    """The JSON line framed by the marker lines. Anything outside them (stray Write-Host, banners) is ignored.
+
+    Framing is by whole lines: BEGIN, the JSON (one line: both agents escape every control character), END. A
+    value that holds the markers' text is inside the JSON line and can never pass for a marker line; searching
+    the text for the markers instead would let such a value cut the answer short (tests/e2e/test_injection.py).
+    """
     text = stdout.decode("utf-8", errors="replace")
-    start = text.rfind(BEGIN_MARKER)
-    end = text.find(END_MARKER, start + 1) if start >= 0 else -1
-    if start < 0 or end < 0:
+    lines = [line.strip() for line in text.split("\n")]
+    frame = next((i for i in range(len(lines) - 2, 0, -1)
+                  if lines[i - 1] == BEGIN_MARKER and lines[i + 1] == END_MARKER), None)
+    if frame is None:
         snippet = text.strip()[:200] or "(no output)"
         raise ProtocolError(f"agent answer markers not found in output: {snippet!r}")
-    body = text[start + len(BEGIN_MARKER) : end].strip()
     try:
-        answer = json.loads(body)
+        answer = json.loads(lines[frame])
     except json.JSONDecodeError as exc:
         raise ProtocolError(f"agent answer is not valid JSON: {exc}") from None
     if not isinstance(answer, dict) or answer.get("version") != PROTOCOL_VERSION:
-        raise ProtocolError(f"agent answer has an unexpected version: {answer.get('version')!r}")
+        version = answer.get("version") if isinstance(answer, dict) else None
+        raise ProtocolError(f"agent answer has an unexpected version: {version!r}")
     return answer
 
 
+# Pauses before the 2nd and 3rd try of a read that failed transiently (timeout, 5xx, dropped connection): a host
+# that stays down costs the run 2.5 s more, a blip costs nothing. Tests shorten them.
+READ_RETRY_DELAYS: tuple[float, ...] = (0.5, 2.0)
+
+
 def call(connection: Connection, request: dict[str, Any]) -> dict[str, Any]:
+    """Run one request on one host; the parsed answer, or a `HostError` naming the host.
+
+    A read (mode "read": no write op in reach) that fails transiently (`HostError.transient`) is sent again after
+    each of `READ_RETRY_DELAYS`. Any other request, an apply above all, is sent exactly once: after a lost connection
+    the engine re-reads the values instead (remediate/engine/apply.py), it never re-sends the writes.
+    """
+    if request.get("mode") == "read":
+        for attempt, delay in enumerate(READ_RETRY_DELAYS, start=1):
+            try:
+                return _call_once(connection, request)
+            except HostError as exc:
+                if not exc.transient:
+                    raise
+                _retry_log.debug("%s: read attempt %d failed (%s); retrying in %.1f s", connection.host, attempt,
+                                 exc.problem, delay)
+                time.sleep(delay)
+    return _call_once(connection, request)
+
+
+def _call_once(connection: Connection, request: dict[str, Any]) -> dict[str, Any]:
     """Run one request on one host as one command; the parsed answer, or `AgentError` naming the host."""
     command, arguments = command_line()
     result = connection.run(command, arguments, build_stdin({"version": PROTOCOL_VERSION, **request}))

@@ -60,10 +60,14 @@ class HostError(RemediateError):
     """Something went wrong talking to, or on, one host. Other hosts carry on."""
 
     kind = "host"
+    # Set by a transport on failures worth a second try of a *read* (timeouts, 5xx, a dropped connection); an apply
+    # is never re-sent whatever this says (remediate.agent.call).
+    transient = False
 
-    def __init__(self, host: str, problem: str) -> None:
+    def __init__(self, host: str, problem: str, *, transient: bool = False) -> None:
         self.host = host
         self.problem = problem
+        self.transient = transient
         super().__init__(f"host {host}: {problem}")
 
 

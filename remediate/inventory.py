@@ -16,12 +16,12 @@ hosts:
 
 Precedence, lowest first: top level, each group in file order, the host. `change_window:` (remediate/windows.py)
 may be given at each level too; the most specific one declared applies, whole. Passwords are never written here: a
-password is a *reference* (`{env: NAME}`); the value is read at connection time and never stored or printed.
+password is a *reference* (`{env: NAME}` or `{keyring: SERVICE/USERNAME}`, remediate/credentials.py); the value
+is read at connection time and never stored or printed.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from remediate.errors import CredentialError
+from remediate.credentials import HOW_TO_REFERENCE, CredentialRef
 from remediate.validation import validate
 from remediate.windows import ChangeWindow, WindowList
 from remediate.yamlsrc import LineMap, load
@@ -46,24 +46,6 @@ class Scheme(str, Enum):
 class AuthTransport(str, Enum):
     NTLM = "ntlm"
     BASIC = "basic"
-
-
-class CredentialRef(BaseModel):
-    """Where a password lives. The inventory holds this reference, never the password."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-    def describe(self) -> str:
-        return f"environment variable {self.env}"
-
-    def resolve(self, host: str) -> str:
-        value = os.environ.get(self.env)
-        if value is None:
-            raise CredentialError(host, self.describe(), "is not set")
-        if value == "":
-            raise CredentialError(host, self.describe(), "is empty")
-        return value
 
 
 class ConnectionSpec(BaseModel):
@@ -94,7 +76,7 @@ class ConnectionSpec(BaseModel):
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             # The message must not echo the value: it is somebody's password.
             raise ValueError("a password must not be written in the inventory; reference it instead: "
-                             "password: {env: NAME_OF_ENVIRONMENT_VARIABLE}")
+                             + HOW_TO_REFERENCE)
         return value
 
 
@@ -192,7 +174,11 @@ def _resolve_connection(name: str, specs: list[ConnectionSpec], lines: LineMap) 
                               "at host, group or top level)")
     if "password" not in merged:
         raise lines.error((*path, "password"), f"host {name} has no credential reference; add "
-                          "password: {env: NAME_OF_ENVIRONMENT_VARIABLE}")
+                          + HOW_TO_REFERENCE)
+    if re.search(r"[\s/@?#\\]", str(merged["address"])):
+        # A URL or user:password@host here would carry credentials into the endpoint, plans and logs: not echoed.
+        raise lines.error((*path, "address"), "expected a host name or IP address only (no scheme, path, user "
+                          "or password)")
     scheme = Scheme(merged.get("scheme", Scheme.HTTPS))
     transport = AuthTransport(merged.get("transport", AuthTransport.NTLM))
     kind = merged.get("type", "winrm")
@@ -200,6 +186,11 @@ def _resolve_connection(name: str, specs: list[ConnectionSpec], lines: LineMap) 
         # Windows refuses this by default (AllowUnencrypted=false, Basic off); so do we, before any password moves.
         raise lines.error((*path, "transport"), "Basic authentication over plain HTTP would send the password "
                           "in clear text; use scheme: https, or transport: ntlm (which encrypts every message)")
+    if kind == "winrm" and transport is AuthTransport.BASIC and merged.get("validate_cert") is False:
+        # Basic hands the password itself to whoever answers; unverified, that can be anyone on the path.
+        raise lines.error((*path, "transport"), "Basic authentication with validate_cert: false would give the "
+                          "password to any server that answers; use transport: ntlm, or trust the server's CA "
+                          "with ca_file")
     return Connection(
         address=merged["address"],
         port=merged.get("port", 22 if kind == "ios_ssh" else _DEFAULT_PORTS[scheme]),
@@ -223,6 +214,7 @@ def load_inventory(path: Path) -> Inventory:
     if not isinstance(source.data, dict):
         raise lines.error((), f"expected a mapping with 'hosts:' at the top, found {type(source.data).__name__}")
     spec = validate(InventorySpec, source.data, lines)
+    _validation_off_per_host_only(spec, lines)
     if not spec.hosts:
         raise lines.error(("hosts",), "no hosts defined")
     member_of: dict[str, list[str]] = {name: [] for name in spec.hosts}
@@ -254,3 +246,14 @@ def load_inventory(path: Path) -> Inventory:
 
 def _with_ca(connection: Connection, ca_file: str) -> Connection:
     return replace(connection, ca_file=ca_file)
+
+
+def _validation_off_per_host_only(spec: InventorySpec, lines: LineMap) -> None:
+    """`validate_cert: false` is accepted on a host only: switching it off for a group or the whole inventory would
+    silently cover hosts added later. Every run warns about each such host (remediate.transport.policy)."""
+    levels = [(("connection",), spec.connection)]
+    levels += [(("groups", g, "connection"), s.connection) for g, s in spec.groups.items()]
+    for path, connection in levels:
+        if connection.validate_cert is False:
+            raise lines.error((*path, "validate_cert"), "validate_cert: false must be set on each host that needs "
+                              "it (hosts.NAME.connection), never for a group or the whole inventory")

@@ -29,3 +29,24 @@ def lab_password(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     password = "lab-Pa55w0rd-" + os.urandom(4).hex()
     monkeypatch.setenv("REMEDIATE_LAB_PASSWORD", password)
     yield password
+
+
+HOSTILE_STRINGS_FILE = REPO / "tests" / "data" / "hostile-strings.json"
+
+
+@pytest.fixture(scope="session")
+def hostile_strings() -> dict[str, str]:
+    """The shared injection corpus (tests/data/hostile-strings.json) as {id: text}, in file order.
+
+    For any string field of a kind: each text must arrive verbatim in the lab's state or be refused by validation
+    with a clear error, and the lab's op_log must show nothing else ran (tests/e2e/test_injection.py does it for
+    registry_value). Texts tagged "template" hold Jinja syntax: pass them through an inventory variable.
+    """
+    import json
+
+    data = json.loads(HOSTILE_STRINGS_FILE.read_text(encoding="utf-8"))
+    out: dict[str, str] = {}
+    for entry in data["strings"]:
+        text = entry["text"] if "text" in entry else "".join(part * times for part, times in entry["parts"])
+        out[entry["id"]] = text
+    return out

@@ -16,6 +16,7 @@ from remediate.engine.fleet import DEFAULT_FORKS, ConnectionPool
 from remediate.engine.run import RunContext
 from remediate.inventory import load_inventory
 from remediate.playbook import load_catalog
+from remediate.transport.policy import warn_unverified
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,6 +68,7 @@ def json_option(fn: F) -> F:
 
 def build_context(inventory: Path, playbooks: tuple[Path, ...], forks: int = DEFAULT_FORKS) -> RunContext:
     inv = load_inventory(inventory)
+    warn_unverified(inv)  # every run, naming each host whose identity is not checked
     catalog = load_catalog(list(playbooks) or [packaged_playbook()])
     return RunContext(inventory=inv, catalog=catalog, pool=ConnectionPool(inv), forks=forks)
 

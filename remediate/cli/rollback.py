@@ -11,6 +11,7 @@ from remediate.cli.exitcodes import for_run
 from remediate.engine.run import rollback_run
 from remediate.journal import Journal
 from remediate.reports.terminal import print_run
+from remediate.transport.policy import warn_unverified
 
 
 @click.command("rollback")
@@ -31,6 +32,7 @@ def rollback_command(run_id: str, inventory: Path, hosts: tuple[str, ...], state
     from remediate.playbook import Catalog
 
     inv = load_inventory(inventory)
+    warn_unverified(inv)
     from remediate.engine.progress import make_progress
 
     ctx = RunContext(inventory=inv, catalog=Catalog(), pool=ConnectionPool(inv), forks=forks,

@@ -107,9 +107,12 @@ def _from_answer(host: str, changes: list[Change], answer: dict[str, Any], rollb
     if outcome_text == "applied" and all(r.status == "applied" for r in rows):
         return HostResult(host=host, outcome=HostOutcome.APPLIED, changes=rows)
     if outcome_text == "stale":
-        stale = [r.description for r in rows if r.status != "unchanged"]
+        stale = [r.description for r in rows if r.status == "stale"]
+        unread = [f"{r.description} ({r.error})" for r in rows if r.status == "error"]
+        parts = (["changed since the plan: " + ", ".join(stale)] if stale else []) + \
+            (["could not be read before writing: " + ", ".join(unread)] if unread else [])
         return HostResult(host=host, outcome=HostOutcome.STALE, changes=rows,
-                          message="changed since the plan, nothing written: " + ", ".join(stale))
+                          message="; ".join(parts or ["changed since the plan"]) + "; nothing written")
     failed = next((r for r in rows if r.status in ("failed", "revert_failed")), None)
     why = f"{failed.description}: {failed.error or 'did not verify'}" if failed else "apply failed"
     if outcome_text == "reverted":

@@ -19,6 +19,7 @@ from winrm.exceptions import (
 )
 from winrm.protocol import Protocol
 
+from remediate import debug
 from remediate.errors import AuthenticationError, HostError, TransportError, UnreachableError
 from remediate.inventory import AuthTransport, Host, Scheme
 from remediate.transport.base import CommandResult, Connection
@@ -53,6 +54,8 @@ class WinRMConnection(Connection):
                 read_timeout_sec=conn.operation_timeout + 10,
             )
             self._protocol = protocol
+            if debug.enabled():
+                debug.instrument(protocol, self.host)  # --debug: masked wire trace (remediate/debug.py)
             self._shell_id = self._call(lambda: protocol.open_shell(codepage=UTF8_CODEPAGE, noprofile=True))
         return self._protocol, self._shell_id
 
@@ -73,23 +76,32 @@ class WinRMConnection(Connection):
             self.reset()
             raise AuthenticationError(self.host, f"credentials refused by {self._conn.endpoint} "
                                       f"(user {self._conn.user}, HTTP 401)") from None
+        except PermissionError:
+            # requests_ntlm's way of saying the NTLM handshake was answered 401 with no challenge: a refusal too.
+            self.reset()
+            raise AuthenticationError(self.host, f"credentials refused by {self._conn.endpoint} "
+                                      f"(user {self._conn.user}, HTTP 401 during the NTLM handshake)") from None
         except WSManFaultError as exc:
             raise TransportError(self.host, f"WS-Management fault {exc.wsman_fault_code or exc.code}: "
-                                 f"{(exc.reason or '').strip()}") from None
+                                 f"{(exc.reason or '').strip()}", transient=_transient_fault(exc)) from None
         except WinRMOperationTimeoutError:
-            raise TransportError(self.host, "operation timed out") from None
+            raise TransportError(self.host, "operation timed out", transient=True) from None
         except WinRMTransportError as exc:
             self.reset()
-            raise UnreachableError(self.host, f"HTTP {exc.code} from {self._conn.endpoint}") from None
+            raise UnreachableError(self.host, f"HTTP {exc.code} from {self._conn.endpoint}",
+                                   transient=_status(exc.code) >= 500) from None
         except requests.exceptions.SSLError as exc:
             self.reset()
             raise UnreachableError(self.host, f"TLS failed for {self._conn.endpoint}: {_first_line(exc)}") from None
         except requests.exceptions.Timeout:
             self.reset()
-            raise UnreachableError(self.host, f"no answer from {self._conn.endpoint} in time") from None
+            raise UnreachableError(self.host, f"no answer from {self._conn.endpoint} in time", transient=True) \
+                from None
         except requests.exceptions.ConnectionError as exc:
             self.reset()
-            raise UnreachableError(self.host, f"cannot connect to {self._conn.endpoint}: {_reason(exc)}") from None
+            reason = _reason(exc)
+            raise UnreachableError(self.host, f"cannot connect to {self._conn.endpoint}: {reason}",
+                                   transient=reason in _DROPPED) from None
         except WinRMError as exc:
             self.reset()
             raise TransportError(self.host, f"WinRM error: {_first_line(exc)}") from None
@@ -115,6 +127,25 @@ class WinRMConnection(Connection):
             except Exception:  # noqa: BLE001 - the run's result is already known; a failed Delete changes nothing
                 pass
         self.reset()
+
+
+# A connection that broke after it was made is worth another try for a read; one that was refused, or a name that
+# does not resolve, is not (the host is down or misnamed, and waiting would only slow the run).
+_DROPPED = {"connection reset", "remote end closed", "connection aborted", "timed out"}
+# WS-Management faults that say "try again": ERROR_INTERNAL_ERROR (w:InternalError, what an HTTP 500 fault of a
+# struggling WinRM service carries), and gateway or availability statuses.
+_TRANSIENT_FAULT_CODES = {1359}
+
+
+def _status(code: object) -> int:
+    try:
+        return int(code)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 0
+
+
+def _transient_fault(exc: WSManFaultError) -> bool:
+    return exc.wsman_fault_code in _TRANSIENT_FAULT_CODES or _status(exc.code) in (502, 503, 504)
 
 
 def _first_line(exc: BaseException) -> str:
