@@ -17,12 +17,12 @@ from the live simulated state, so a fix applied through remediate shows on the v
   answered `500 5.5.1 Command unrecognized`, as the inspection does (KB 320027). Removing the line over SSH unmasks
   the next connection.
 - the EHLO list of Exchange 2003 carries X-EXPS, X-LINK2STATE and XEXCH50 unless another domain reports the
-  metabase corrupt (`metabase-corrupt` among the `active_causes` of remediate/lab/ops), when the Exchange event
-  sinks are not loaded (TechNet bb124688).
+  metabase corrupt (cause `metabase-corrupt` of lab/ops/metabasefile.py), when the Exchange event sinks are not
+  loaded (TechNet bb124688).
 - a stopped SMTP service (SMTPSVC on 2003, MSExchangeTransport / MSExchangeFrontEndTransport on 2007+, from
-  `host.services`) or a host firewall that blocks inbound TCP 25 (`host.firewall.allows(25)`) closes its
-  listener: connections are refused, as with nothing listening. A peer with `closed: true` refuses from the start
-  (port 25 blocked: cause 1).
+  `host.services`) or a host firewall that blocks inbound TCP 25 (cause `port25-blocked` of lab/ops/firewall.py)
+  closes its listener: connections are refused, as with nothing listening. A peer with `closed: true` refuses
+  from the start (port 25 blocked: cause 1).
 
 Bounded: at most 32 sessions per listener, 100 commands and 60 s idle per session, 2 KB per command line, 1 MB
 per message. Listeners hold their port while closed (bound, not listening) so the address never changes.
@@ -45,8 +45,9 @@ import socket
 import threading
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from email.utils import format_datetime
 from datetime import datetime
+from email.utils import format_datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import asyncssh
@@ -103,15 +104,16 @@ def _call(obj: Any, method: str, *args: Any) -> Any:
         return None
 
 
-def host_causes(sim: Any) -> set[str]:
+def domain_causes(sim: Any, domain: str) -> list[str]:
+    """The `active_causes` of one lab op domain (remediate/lab/ops/<domain>.py) for this host; [] if it has none.
+
+    One named domain, not all of them: the loop thread must never wait for a host's registry lock, which a WinRM
+    request holds for its whole length, while that request may be a probe waiting for this very loop.
+    """
     from remediate.lab import ops
 
-    causes: set[str] = set()
-    for module in getattr(ops, "_MODULES", ()):
-        found = _call(module, "active_causes", sim)
-        if isinstance(found, (list, tuple, set)):
-            causes.update(str(c) for c in found)
-    return causes
+    found = _call(getattr(ops, domain, None), "active_causes", sim)
+    return [str(c) for c in found] if isinstance(found, (list, tuple, set)) else []
 
 
 def service_state(sim: Any, name: str) -> str | None:
@@ -137,7 +139,7 @@ def host_greeting(sim: Any) -> Greeting:
         banner = custom if isinstance(custom, str) and custom else \
             f"220 {fqdn} Microsoft ESMTP MAIL Service, Version: 6.0.3790.3959 ready at {_now()}"
         verbs = EHLO_2003
-        if any("corrupt" in cause for cause in host_causes(sim)):
+        if "metabase-corrupt" in domain_causes(sim, "metabasefile"):
             verbs = [v for v in verbs if not v.startswith(EXCHANGE_VERBS)]
         return Greeting(banner, verbs, fqdn)
     custom = _call(getattr(sim, "exchange", None), "receive_banner")
@@ -154,8 +156,8 @@ def host_running(sim: Any) -> bool:
     states = [service_state(sim, name) for name in names]
     if all(state is None for state in states) or any(state not in (None, "running") for state in states):
         return False
-    allowed = _call(getattr(sim, "firewall", None), "allows", 25)
-    return allowed is not False
+    # The firewall domain decides what blocks TCP 25 (rules on 2008+, the SharedAccess service on 2003).
+    return "port25-blocked" not in domain_causes(sim, "firewall")
 
 
 # ------------------------------------------------------------------------------------------------------ peers
@@ -183,6 +185,9 @@ class Peer:
         banner = data.get("banner")
         return cls(name, software, None if banner is None else str(banner), bool(data.get("silent")),
                    bool(data.get("closed")))
+
+    def running(self) -> bool:
+        return not self.closed
 
     def greeting(self) -> Greeting:
         fqdn = f"{self.name}.{DOMAIN}"
@@ -334,13 +339,12 @@ class LabNetwork:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         for name, sim in hosts.items():
-            self.listeners[name] = Listener(name, lambda sim=sim: host_greeting(sim),
-                                            lambda sim=sim: host_running(sim), self)
+            self.listeners[name] = Listener(name, partial(host_greeting, sim), partial(host_running, sim), self)
             sim.network = self  # the lab's smtp.probe op syncs the listeners before connecting
         for peer in peers:
             if peer.name in self.listeners:
                 raise ValueError(f"peer {peer.name}: a host of the scenario has that name")
-            self.listeners[peer.name] = Listener(peer.name, peer.greeting, lambda peer=peer: not peer.closed, self)
+            self.listeners[peer.name] = Listener(peer.name, peer.greeting, peer.running, self)
         for router in routers.values():
             unknown = [p for p in router.path_to if p not in self.listeners]
             if unknown:

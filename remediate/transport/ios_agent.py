@@ -14,6 +14,10 @@ Ops (values are those of `remediate.resources.ios_config_line`):
   `configure terminal`, `no <line>` for each line to go, `<line>` for each to add, `end`, `write memory`.
   Every line sent is generated from parsed fields (`format_line`); a line that does not parse is refused with
   InvalidArgument before anything is sent. Nothing to change sends nothing.
+
+The host lock of apply requests (`lock`, docs/agent-protocol.md) is not taken on a device: IOS keeps no file the
+agent could lock, so the answer carries no `lock` record. Compare-and-set still refuses a device that changed
+since the plan; two runs applying to one device in the same second are not kept apart.
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ PROTOCOL_VERSION = 1
 class Device(Protocol):
     """A privileged IOS CLI session. `command` returns the output; raises `CommandError` on a `%` error line."""
 
-    hostname: str
+    @property
+    def hostname(self) -> str: ...
 
     def command(self, line: str) -> str: ...
 

@@ -120,23 +120,23 @@ function Invoke-SmtpProbe
     $client = New-Object System.Net.Sockets.TcpClient
     try
     {
-        $pending = $client.BeginConnect($target, $port, $null, $null)
-        # WaitOne(int, bool) exists on every .NET 2.0; WaitOne(int) only from 2.0 SP1.
-        if (-not $pending.AsyncWaitHandle.WaitOne($timeout, $false))
+        try
         {
-            $problem = 'timed out'
-        }
-        else
-        {
-            try
+            $pending = $client.BeginConnect($target, $port, $null, $null)
+            # WaitOne(int, bool) exists on every .NET 2.0; WaitOne(int) only from 2.0 SP1.
+            if ($pending.AsyncWaitHandle.WaitOne($timeout, $false))
             {
                 $client.EndConnect($pending)
                 $connected = $true
             }
-            catch
+            else
             {
-                $problem = Get-SmtpSocketError $_
+                $problem = 'timed out'
             }
+        }
+        catch
+        {
+            $problem = Get-SmtpSocketError $_
         }
         if ($connected)
         {

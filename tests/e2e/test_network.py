@@ -212,3 +212,27 @@ def test_probe_between_lab_hosts_through_the_cli(make_lab: Callable[..., Lab], c
     banner = items(plan, "sender")["smtp-next-hop-banner"]["before"]
     assert banner["banner"] == "220 mx.contoso.com hello" and banner["classification"] == "ok"
     assert "250-X-ANONYMOUSTLS" in banner["ehlo"]
+
+
+def test_a_host_firewall_that_blocks_port_25_closes_the_listener(make_lab: Callable[..., Lab]) -> None:
+    lab = make_lab({"ex19": {"state": {}}})
+    port = int(lab.network.addresses()["ex19"].split(":")[1])
+    assert probe("127.0.0.1", port, 1000)["classification"] == "ok"
+    lab.hosts["ex19"].sim.firewall.load({"enabled": True, "rules": [
+        {"name": "Block SMTP", "direction": "in", "protocol": "TCP", "local_port": "25", "action": "block",
+         "enabled": True}]})
+    lab.network.sync()
+    seen = probe("127.0.0.1", port, 1000)
+    assert seen["classification"] == "unreachable" and seen["error"] == "connection refused"
+
+
+def test_a_host_probing_its_own_listener_gets_its_banner(make_lab: Callable[..., Lab], cli: Any,
+                                                          tmp_path: Path) -> None:
+    # The probing request holds the host's lock for its whole length; the listener must not need it.
+    lab = make_lab({"ex03": {"state": {"directory": {}}}}, platform="win2003-ex2003",
+                   vars={"smtp_next_hop": "placeholder", "smtp_probe_timeout_ms": 2000})
+    path = tmp_path / "inventory.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("placeholder", lab.network.addresses()["ex03"]))
+    code, plan = cli.json("plan", *PROBES)
+    seen = items(plan, "ex03")["smtp-next-hop-banner"]["before"]
+    assert seen["classification"] == "ok" and seen["banner"].startswith("220 ex03.lab.example Microsoft ESMTP")
