@@ -312,3 +312,19 @@ def test_show_running_config_is_what_the_router_holds() -> None:
     out = CliSession(router, 15).execute("show running-config")
     assert out.startswith("Building configuration...\n\nCurrent configuration : ")
     assert matching_lines(out, "*", "smtp") == matching_lines(CONFIG, "*", "smtp")
+
+
+def test_the_shared_hostile_corpus_never_becomes_a_command(hostile_strings: dict[str, str]) -> None:
+    """Every string of tests/data/hostile-strings.json, as an inspection name or as a line in a set request:
+    refused by validation, and the device sees no command at all."""
+    for key, text in hostile_strings.items():
+        with pytest.raises(ValidationError):
+            IosConfigLineSpec(kind="ios_config_line", inspect_name=text, protocol="smtp", state="present")
+        device = FakeDevice()
+        for args in ({"inspect_name": text, "protocol": "smtp", "lines": []},
+                     {"inspect_name": "*", "protocol": "smtp", "lines": [text]},
+                     {"inspect_name": "*", "protocol": "smtp", "lines": [f"ip inspect name FW smtp{text}"]}):
+            answer = ios_agent.execute_request(
+                {"version": 1, "mode": "read", "ops": [{"id": "r0", "op": "ios.inspect.set", "args": args}]}, device)
+            assert answer["results"][0]["error"]["type"] == "InvalidArgument", key
+        assert device.sent == [], key

@@ -239,3 +239,13 @@ def test_powershell_words_errors_like_the_lab() -> None:
         assert f"$result['{name}']" in PS
     assert re.search(r"EHLO probe\.invalid", PS) and "'QUIT'" in PS
     assert "512" in PS and "50" in PS and "WaitOne($timeout, $false)" in PS
+
+
+def test_the_shared_hostile_corpus_is_refused_as_a_target(hostile_strings: dict[str, str]) -> None:
+    """tests/data/hostile-strings.json as a probe target: refused by the spec, and by the agent's (lab) op before
+    any connection is made."""
+    for key, text in hostile_strings.items():
+        with pytest.raises(ValidationError):
+            SmtpBannerProbeSpec(kind="smtp_banner_probe", target=text)
+        with pytest.raises(InvalidArgument):
+            lab_smtp.op_probe(object(), {"host": text, "port": 25, "timeout_ms": 100})
