@@ -2,7 +2,8 @@
 
 `docs/agent-protocol.md` is the contract. In short: one PowerShell command per phase. Its command line is a short
 fixed bootstrap (`-EncodedCommand`); stdin carries, first, one line of base64 JSON (the request: data, never code)
-and then the agent script itself. The agent answers with one JSON document between two marker lines on stdout.
+and then the agent script itself, gzip-compressed and base64-encoded on one line. The agent answers with one JSON
+document between two marker lines on stdout.
 
 The template renders no user value: its only inputs are constants of this module. That is what makes the request
 "data, never code": whatever a playbook holds reaches the host as a base64 line that the script decodes.
@@ -12,10 +13,12 @@ from __future__ import annotations
 
 import base64
 import functools
+import gzip
 import json
 import logging
 import re
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,15 +34,21 @@ END_MARKER = "<<<REMEDIATE-END>>>"
 POWERSHELL = "powershell.exe"
 POWERSHELL_ARGS = ("-NoLogo", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-EncodedCommand")
 
-# Reads stdin (`$input` enumerates its lines, as in Ansible's proven bootstrap), takes the first line as the
-# request and runs the rest as the agent. Kept tiny: it travels on the command line, which cmd.exe caps at 8191.
+# Reads stdin (`$input` enumerates its lines, as in Ansible's proven bootstrap): line 1 is the request, line 2 the
+# agent script, each gzip-compressed and base64-encoded (see `build_stdin`). It hands the script the request as
+# base64 of its JSON, as before compression. GZipStream, StreamReader and the unary-comma array argument all exist in
+# PowerShell 2.0 / .NET 2.0. Kept small: it travels on the command line, which cmd.exe caps at 8191 characters.
 BOOTSTRAP = "\n".join(
     [
         "$ErrorActionPreference = 'Stop'",
-        '$text = @($input) -join "`n"',
-        '$nl = $text.IndexOf("`n")',
-        "$request = $text.Substring(0, $nl).Trim()",
-        "$agent = [ScriptBlock]::Create($text.Substring($nl + 1))",
+        "$lines = @($input)",
+        "function Expand-Line([string]$Packed) {",
+        "    $memory = New-Object IO.MemoryStream(,[Convert]::FromBase64String($Packed))",
+        "    $unzip = New-Object IO.Compression.GZipStream($memory, [IO.Compression.CompressionMode]::Decompress)",
+        "    (New-Object IO.StreamReader($unzip, [Text.Encoding]::ASCII)).ReadToEnd()",
+        "}",
+        "$request = [Convert]::ToBase64String([Text.Encoding]::ASCII.GetBytes((Expand-Line $lines[0])))",
+        "$agent = [ScriptBlock]::Create((Expand-Line $lines[1]))",
         "& $agent $request",
     ]
 )
@@ -108,23 +117,60 @@ def render_script() -> str:
 
 
 def encode_request(request: dict[str, Any]) -> str:
-    """The request as one base64 line. JSON is ASCII-escaped so every byte is safe in any code page."""
-    payload = json.dumps(request, ensure_ascii=True, separators=(",", ":"), sort_keys=True)
-    return base64.b64encode(payload.encode("ascii")).decode("ascii")
+    """The request as the agent script receives it: base64 of ASCII JSON (non-ASCII escaped, so any code page is
+    safe). The bootstrap rebuilds exactly this from the compressed line on stdin."""
+    return base64.b64encode(request_json(request)).decode("ascii")
+
+
+def request_json(request: dict[str, Any]) -> bytes:
+    return json.dumps(request, ensure_ascii=True, separators=(",", ":"), sort_keys=True).encode("ascii")
+
+
+def pack(data: bytes, level: int = 6) -> bytes:
+    """One stdin line: base64 of gzip (`mtime=0`, so equal input gives equal bytes)."""
+    return base64.b64encode(gzip.compress(data, compresslevel=level, mtime=0))
+
+
+@functools.lru_cache(maxsize=1)
+def packed_script() -> bytes:
+    """The agent script's stdin line, compressed once per process (at the highest level: it is paid once)."""
+    return pack(render_script().encode("ascii"), level=9)
+
+
+def frame_stdin(packed_request: bytes, packed_agent: bytes) -> bytes:
+    """stdin as the bootstrap reads it: the request line, then the script line."""
+    return packed_request + b"\n" + packed_agent + b"\n"
 
 
 def build_stdin(request: dict[str, Any]) -> bytes:
-    return (encode_request(request) + "\n" + render_script()).encode("ascii")
+    """Why compressed: the script is resent with every command and grows with every op domain (100+ KB of text),
+    and an apply request grows with its changes (~500 bytes of JSON each). Sent as base64 text they took two Sends
+    (over the 96 KB stdin chunk) and ~140 KB on the wire per command; gzipped, the script is about a third of that
+    and requests shrink tenfold, so one Send carries a command for any realistic playbook (docs/performance.md)."""
+    return frame_stdin(pack(request_json(request)), packed_script())
 
 
 def split_stdin(data: bytes) -> tuple[dict[str, Any], str]:
-    """Inverse of `build_stdin`, for the lab: the decoded request and the script text that came with it."""
-    text = data.decode("ascii")
-    first, _, script = text.partition("\n")
-    request = json.loads(base64.b64decode(first.strip(), validate=True).decode("ascii"))
+    """Inverse of `build_stdin`, for the lab: the decoded request and the script text that came with it.
+
+    Raises ValueError (bad base64, JSON or text encoding) or ProtocolError (a line that is not gzip data, a request
+    that is not a JSON object).
+    """
+    lines = data.decode("ascii").split("\n")
+    request = json.loads(_unpack(lines[0], "request").decode("ascii"))
     if not isinstance(request, dict):
         raise ProtocolError("request is not a JSON object")
+    # FromBase64String skips whitespace, so the script may come on one line or several.
+    script = _unpack("".join("".join(lines[1:]).split()), "agent script").decode("utf-8")
     return request, script
+
+
+def _unpack(line: str, what: str) -> bytes:
+    packed = base64.b64decode(line.strip(), validate=True)
+    try:
+        return gzip.decompress(packed)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise ProtocolError(f"the {what} line is not gzip data: {exc}") from None
 
 
 def format_answer(answer: dict[str, Any]) -> bytes:

@@ -71,17 +71,21 @@ def test_other_powershell_command_line_is_refused(host: SimHost) -> None:
 def test_tampered_script_is_refused(host: SimHost) -> None:
     command, arguments = agent.command_line()
     stdin = agent.build_stdin({"version": 1, "mode": "read", "ops": [{"id": "r", "op": "facts", "args": {}}]})
-    tampered = stdin.replace(b"$ErrorActionPreference = 'Stop'", b"$ErrorActionPreference = 'Continue'")
-    assert tampered != stdin
+    script = agent.render_script()
+    evil = script.replace("$ErrorActionPreference = 'Stop'", "$ErrorActionPreference = 'Continue'")
+    assert evil != script
+    tampered = agent.frame_stdin(stdin.split(b"\n", 1)[0], agent.pack(evil.encode()))
     stdout, stderr, code = host.run_command(command, arguments, tampered)
     assert (stdout, code) == (b"", 1) and b"not the genuine remediate agent" in stderr
     assert host.op_log == []
 
 
 @pytest.mark.parametrize("stdin", [
-    b"not base64!\n" + agent.render_script().encode(),
-    base64.b64encode(b"[1, 2]") + b"\n" + agent.render_script().encode(),
-    base64.b64encode(b'{"version": 9, "mode": "read", "ops": []}') + b"\n" + agent.render_script().encode(),
+    b"not base64!\n" + agent.packed_script(),
+    agent.pack(b"[1, 2]") + b"\n" + agent.packed_script(),
+    agent.pack(b'{"version": 9, "mode": "read", "ops": []}') + b"\n" + agent.packed_script(),
+    base64.b64encode(b'{"version": 1, "mode": "read", "ops": []}') + b"\n" + agent.packed_script(),
+    agent.pack(b'{"version": 1, "mode": "read", "ops": []}') + b"\n" + agent.render_script().encode(),
     b"\xff\xfe",
 ])
 def test_malformed_request_exits_1(host: SimHost, stdin: bytes) -> None:
