@@ -262,3 +262,17 @@ def test_hostile_values_are_refused_before_any_host_is_contacted(make_lab, cli, 
     code, out, err = cli("plan", "-p", rule(write, [resource]))
     assert code == 1 and err
     assert lab.hosts["h"].sim.op_log == []
+
+
+def test_a_site_banner_is_written_where_the_default_would_be_restored(make_lab, cli):
+    lab = make_lab({"h": {"state": {"metabase": {"paths": {"/LM/SMTPSVC/1": {"ConnectResponse": "go away"}}}}}},
+                   platform=PLATFORM, vars={"smtp_connect_response": "220 mail.contoso.com ESMTP ready"})
+    code, plan = cli.json("plan", "-p", BOOKS[1])
+    assert code == 2
+    status = {i["rule_id"]: i["status"] for i in plan["hosts"][0]["items"]}
+    assert status == {"smtp-banner-2003": "drift", "smtp-banner-2003-service-level": "not_applicable"}
+    assert cli.json("apply", "-p", BOOKS[1], "--yes")[0] == 0
+    sim = lab.hosts["h"].sim
+    assert sim.metabase.effective("/LM/SMTPSVC/1", "ConnectResponse") == "220 mail.contoso.com ESMTP ready"
+    assert metabase_ops.active_causes(sim) == []
+    assert cli.json("plan", "-p", BOOKS[1])[0] == 0

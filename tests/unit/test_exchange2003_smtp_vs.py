@@ -227,3 +227,48 @@ def test_stnef_cause_follows_the_lab_placeholder() -> None:
     hive, key, name, type_, data = LAB_TNEF_FIX
     sim.registry.set(hive, key, name, type_, data)
     assert active_causes(sim) == [] and active_causes(ex2003()) == []
+
+
+@pytest.mark.parametrize("host_vars,expected", [
+    ({"smart_host": "[10.0.0.25]", "smart_host_type": 2}, {"smart_host": "[10.0.0.25]", "smart_host_type": 2}),
+    ({"smart_host": "", "smart_host_type": 0}, {"smart_host": None, "smart_host_type": 0}),  # ExBPA's preference
+    ({"smart_host": None, "smart_host_type": "0"}, {"smart_host": None, "smart_host_type": 0}),
+])
+def test_smart_host_rule_takes_both_values_from_the_site(host_vars: dict[str, Any], expected: dict[str, Any]) -> None:
+    from remediate.playbook import load_catalog
+
+    catalog = load_catalog([asset_dir("playbooks") / "smart-host-2003.yaml"])
+    (rule,) = catalog.render(host_vars, "ex1")
+    assert KIND.desired(rule.rule.resources[0]) == expected
+
+
+@pytest.mark.parametrize("missing", ["smart_host", "smart_host_type"])
+def test_smart_host_rule_has_no_default_for_either_value(missing: str) -> None:
+    from remediate.errors import InputError
+    from remediate.playbook import load_catalog
+
+    catalog = load_catalog([asset_dir("playbooks") / "smart-host-2003.yaml"])
+    host_vars = {"smart_host": "", "smart_host_type": 0}
+    del host_vars[missing]
+    with pytest.raises(InputError, match=missing):
+        catalog.render(host_vars, "ex1")
+
+
+
+def test_stnef_rule_takes_every_part_of_the_registry_fix_from_variables() -> None:
+    from remediate.errors import InputError
+    from remediate.playbook import load_catalog
+
+    path = asset_dir("playbooks") / "stnef-2003.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "KB 919091" in text and "UNCONFIRMED" in text
+    catalog = load_catalog([path])
+    parts = {"tnef_store_driver_hive": "HKLM", "tnef_store_driver_key": "SOFTWARE\\Lab",
+             "tnef_store_driver_name": "N", "tnef_store_driver_type": "REG_DWORD", "tnef_store_driver_data": 1}
+    (rule,) = catalog.render(parts, "ex1")
+    spec = rule.rule.resources[0]
+    assert (spec.hive.value, spec.key, spec.name, spec.type.value, spec.data) == ("HKLM", "SOFTWARE\\Lab", "N",
+                                                                                   "REG_DWORD", 1)
+    for name in parts:
+        with pytest.raises(InputError, match=name):
+            catalog.render({k: v for k, v in parts.items() if k != name}, "ex1")

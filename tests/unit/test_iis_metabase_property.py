@@ -236,3 +236,22 @@ def test_lab_op_round_trip_on_wire_values() -> None:
     assert OPS["metabase.get"](sim, where) == {"local": False}
     OPS["metabase.set"](sim, {**where, "property": "RemoteSmtpPort", "type": "DWORD", "value": 4294967295})
     assert OPS["metabase.get"](sim, {**where, "property": "RemoteSmtpPort"})["value"] == 4294967295
+
+
+# ------------------------------------------------------------------------------------------------ playbook
+
+
+@pytest.mark.parametrize("host_vars,expected", [
+    ({}, [{"local": False}, {"local": False}]),
+    ({"smtp_connect_response": None}, [{"local": False}, {"local": False}]),
+    ({"smtp_connect_response": "220 mail.contoso.com ready"},
+     [{"local": True, "type": "STRING", "value": "220 mail.contoso.com ready"}, {"local": False}]),
+])
+def test_banner_rule_follows_the_site_variable(host_vars: dict[str, Any], expected: list[dict[str, Any]]) -> None:
+    from remediate.playbook import load_catalog
+
+    catalog = load_catalog([asset_dir("playbooks") / "smtp-banner-2003.yaml"])
+    rules = catalog.render(host_vars, "ex1")
+    desired = [KIND.desired(r.rule.resources[0]) for r in rules]
+    assert desired == expected
+    assert [KIND.identity(r.rule.resources[0])["path"] for r in rules] == ["/LM/SMTPSVC/1", "/LM/SMTPSVC"]

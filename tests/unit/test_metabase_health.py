@@ -146,3 +146,4 @@ def test_no_healthy_history_copy_is_an_error_and_changes_nothing() -> None:
 
 def test_a_host_without_iis6_shows_no_cause() -> None:
     assert active_causes(SimHost(name="ex19")) == []
+

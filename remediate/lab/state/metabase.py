@@ -310,8 +310,12 @@ class MetabaseFiles:
             if history is not None:
                 entries = []
                 for entry in history:
-                    major, minor = (int(v) for v in entry["version"])
-                    entries.append((major, minor, self._content(entry["content"], major)))
+                    version = entry.get("version") if isinstance(entry, dict) else None
+                    if not (isinstance(version, list) and len(version) == 2
+                            and all(isinstance(v, int) and v >= 0 for v in version)):
+                        raise InvalidArgument("a History entry is {version: [major, minor], content: ...}")
+                    major, minor = version
+                    entries.append((major, minor, self._content(entry.get("content"), major)))
                 self.history = sorted(entries, key=lambda e: (e[0], e[1]), reverse=True)
             if "current" in data:
                 version = self.history[0][0] if self.history else 1
