@@ -90,6 +90,19 @@ class RenderedRule:
     source: RuleSource
 
 
+@dataclass(frozen=True)
+class DeferredRule:
+    """A rule with a `when:` that could not be rendered for a host (a variable it needs is not set there).
+
+    Whether that is an error depends on the host's facts, known only after the read: a rule for Exchange 2003
+    must not demand Exchange 2003 variables from an Exchange 2019 host. If `when:` holds, `error` is reported.
+    """
+
+    source: RuleSource
+    when: str
+    error: InputError
+
+
 @dataclass
 class Catalog:
     """All rules from a set of playbook files (includes resolved), in file order."""
@@ -98,8 +111,26 @@ class Catalog:
     rules: list[RuleSource] = field(default_factory=list)
 
     def render(self, host_vars: dict[str, Any], host_name: str) -> list[RenderedRule]:
+        rendered, deferred = self.render_deferring(host_vars, host_name)
+        if deferred:
+            raise deferred[0].error
+        return rendered
+
+    def render_deferring(self, host_vars: dict[str, Any],
+                         host_name: str) -> tuple[list[RenderedRule], list[DeferredRule]]:
+        """Render every rule; a rule with `when:` that fails to render is deferred instead of raised."""
         context = {**host_vars, "inventory_hostname": host_name}
-        return [RenderedRule(_render_rule(src, context, host_name), src) for src in self.rules]
+        rendered: list[RenderedRule] = []
+        deferred: list[DeferredRule] = []
+        for src in self.rules:
+            try:
+                rendered.append(RenderedRule(_render_rule(src, context, host_name), src))
+            except InputError as exc:
+                when = src.data.get("when")
+                if not isinstance(when, str) or "undefined template variable" not in exc.problem:
+                    raise
+                deferred.append(DeferredRule(src, when, exc))
+        return rendered, deferred
 
 
 def _render_rule(src: RuleSource, context: dict[str, Any], host: str) -> Rule:

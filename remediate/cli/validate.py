@@ -21,6 +21,11 @@ def validate_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | 
     planned = targets(ctx.inventory, ctx.catalog, hosts)
     ctx.pool.check_credentials(hosts)
     resources = sum(len(t.resources) for t in planned)
+    for target in planned:
+        for rule in target.deferred:
+            # Not an error yet: whether the rule applies depends on the host's facts (its `when:`).
+            common.console().print(f"note: host {target.host.name}: rule {rule.source.id} applies only when "
+                                   f"{rule.when!r}; if it does, it needs: {rule.error.problem}")
     common.console().print(f"OK: {len(ctx.catalog.rules)} rule(s) from {len(ctx.catalog.files)} file(s), "
                            f"{len(hosts)} host(s), {resources} resource(s) in all.")
     return 0

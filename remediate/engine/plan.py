@@ -7,7 +7,7 @@ the answer into a `HostPlan`. Nothing here writes: the agent's read mode has no 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from remediate.errors import HostError, InputError, Location
@@ -23,7 +23,7 @@ from remediate.engine.model import (
     SourceRef,
 )
 from remediate.inventory import Host, Inventory
-from remediate.playbook import Catalog, RenderedRule, evaluate_when
+from remediate.playbook import Catalog, DeferredRule, RenderedRule, evaluate_when
 from remediate.resources import KINDS, ResourceKind
 from remediate.transport.base import Connection
 
@@ -48,6 +48,7 @@ class Target:
     host: Host
     rules: list[RenderedRule]
     resources: list[Resource]
+    deferred: list[DeferredRule] = field(default_factory=list)  # decided by `when:` after the read
 
 
 def targets(inventory: Inventory, catalog: Catalog, hosts: list[str]) -> list[Target]:
@@ -55,7 +56,7 @@ def targets(inventory: Inventory, catalog: Catalog, hosts: list[str]) -> list[Ta
 
 
 def _target(host: Host, catalog: Catalog) -> Target:
-    rendered = _for_connection(catalog, host.connection.type).render(host.vars, host.name)
+    rendered, deferred = _for_connection(catalog, host.connection.type).render_deferring(host.vars, host.name)
     resources: list[Resource] = []
     seen: dict[str, Resource] = {}
     for rule in rendered:
@@ -75,7 +76,7 @@ def _target(host: Host, catalog: Catalog) -> Target:
                 )
             seen[key] = res
             resources.append(res)
-    return Target(host, rendered, resources)
+    return Target(host, rendered, resources, deferred)
 
 
 def _for_connection(catalog: Catalog, connection_type: str) -> Catalog:
@@ -125,6 +126,7 @@ def plan_host(target: Target, connection: Connection) -> HostPlan:
                         error=ErrorInfo(type=exc.kind, message=exc.problem))
     applicable = {r.rule.id: _applies(r, facts, host) for r in target.rules}
     items = [_item(res, result, applicable[res.rule.rule.id]) for res, result in zip(target.resources, results)]
+    items += [_deferred_item(d, facts, host) for d in target.deferred]
     statuses = {item.status for item in items}
     if ItemStatus.ERROR in statuses:
         status = HostStatus.ERROR
@@ -139,6 +141,18 @@ def _applies(rule: RenderedRule, facts: dict[str, Any], host: Host) -> bool:
     if rule.rule.when is None:
         return True
     return evaluate_when(rule.rule.when, facts, host.vars, rule.source)
+
+
+def _deferred_item(rule: DeferredRule, facts: dict[str, Any], host: Host) -> PlanItem:
+    data = rule.source.data
+    applies = evaluate_when(rule.when, facts, host.vars, rule.source)
+    return PlanItem(
+        rule_id=rule.source.id, rule_title=str(data.get("title", "")), source=str(data.get("source", "")),
+        remedy="manual" if data.get("remedy") == "manual" else "auto", kind="rule", identity={},
+        description=f"rule {rule.source.id}", defined_at=SourceRef(file=rule.source.file, line=rule.source.line),
+        status=ItemStatus.ERROR if applies else ItemStatus.NOT_APPLICABLE,
+        error=str(rule.error) if applies else None,
+    )
 
 
 def _item(res: Resource, result: dict[str, Any], applicable: bool) -> PlanItem:

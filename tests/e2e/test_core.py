@@ -207,3 +207,41 @@ def test_transports(make_lab, cli, playbook, https):
     make_lab({HOST: DRIFTED}, https=https)
     code, result = cli.json("apply", "-p", str(playbook(DESIRED)), "--yes")
     assert code == 0 and result["hosts"][0]["outcome"] == "applied"
+
+
+def test_rule_that_does_not_apply_needs_no_variables(make_lab, cli, write):
+    """A rule for another platform must not demand that platform's variables from this host."""
+    make_lab({HOST: {}}, platform="win2019-ex2019")
+    book = write("book.yaml", f"""\
+rules:
+  - id: only-on-2003
+    title: t
+    cause: c
+    source: KB 1
+    when: "facts.exchange_version.startswith('6.')"
+    resources:
+      - kind: registry_value
+        hive: HKLM
+        key: '{{{{ ex2003_only_key }}}}'
+        type: REG_SZ
+        data: x
+  - id: everywhere-with-when
+    title: t
+    cause: c
+    source: KB 2
+    when: "facts.exchange_version.startswith('15.')"
+    resources:
+      - kind: registry_value
+        hive: HKLM
+        key: {KEY}
+        name: V
+        type: REG_SZ
+        data: '{{{{ not_set_anywhere }}}}'
+""")
+    code, plan = cli.json("plan", "-p", str(book))
+    assert code == 1
+    items = {i["rule_id"]: i for i in plan["hosts"][0]["items"]}
+    assert items["only-on-2003"]["status"] == "not_applicable"
+    assert items["everywhere-with-when"]["status"] == "error"
+    assert "book.yaml:24" in items["everywhere-with-when"]["error"]
+    assert "'not_set_anywhere' is undefined" in items["everywhere-with-when"]["error"]
