@@ -236,3 +236,18 @@ def test_a_host_probing_its_own_listener_gets_its_banner(make_lab: Callable[...,
     code, plan = cli.json("plan", *PROBES)
     seen = items(plan, "ex03")["smtp-next-hop-banner"]["before"]
     assert seen["classification"] == "ok" and seen["banner"].startswith("220 ex03.lab.example Microsoft ESMTP")
+
+
+def test_the_whole_catalog_finds_exactly_the_network_causes(net: Lab, cli: Any) -> None:
+    code, plan = cli.json("plan")  # the packaged event-4006 playbooks
+    assert code == 2
+    found = {h["host"]: sorted(i["rule_id"] for i in h["items"] if i["status"] not in ("compliant", "not_applicable"))
+             for h in plan["hosts"]}
+    for platform in ("ex2003", "ex2019"):
+        assert found[f"{platform}-blocked"] == ["smtp-next-hop-banner", "smtp-port25-reachable"]
+        assert found[f"{platform}-silent"] == ["smtp-next-hop-banner"]
+        assert found[f"{platform}-masked"] == ["smtp-next-hop-banner", "smtp-next-hop-unmasked"]
+        assert found[f"{platform}-ok"] == []
+    assert found["ex2019-custom"] == [] and found["rtr2"] == []
+    assert found["rtr1"] == ["cisco-inspect-smtp"]
+    assert net.total_writes() == 0
