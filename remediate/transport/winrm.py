@@ -9,6 +9,8 @@ request per phase.
 
 from __future__ import annotations
 
+import functools
+
 import requests
 from winrm.exceptions import (
     InvalidCredentialsError,
@@ -44,7 +46,7 @@ class WinRMConnection(Connection):
                 endpoint=conn.endpoint,
                 transport="basic" if conn.transport is AuthTransport.BASIC else "ntlm",
                 username=conn.user,
-                password=self._password,
+                password=self._password if conn.transport is AuthTransport.BASIC else ntlm_secret(self._password),
                 server_cert_validation="validate" if conn.validate_cert else "ignore",
                 # Explicit trust: the inventory's CA file, else the CA bundle requests ships (never the environment).
                 ca_trust_path=conn.ca_file or requests.certs.where(),
@@ -56,6 +58,13 @@ class WinRMConnection(Connection):
             self._protocol = protocol
             if debug.enabled():
                 debug.instrument(protocol, self.host)  # --debug: masked wire trace (remediate/debug.py)
+            # Build the HTTP session first (with NTLM over HTTP this sends the handshake): pywinrm resolves the
+            # environment's proxy and no_proxy settings for this one endpoint into session.proxies while building
+            # it. Then stop requests from resolving them again on every request: with trust_env it re-reads and
+            # re-parses os.environ three times per request, a fifth of the runner's CPU per host in bench/fleet.py.
+            # Same proxies either way (the endpoint never changes); session.auth is always set, so no .netrc.
+            session = self._call(protocol.transport.build_session)
+            session.trust_env = False
             self._shell_id = self._call(lambda: protocol.open_shell(codepage=UTF8_CODEPAGE, noprofile=True))
         return self._protocol, self._shell_id
 
@@ -146,6 +155,23 @@ def _status(code: object) -> int:
 
 def _transient_fault(exc: WSManFaultError) -> bool:
     return exc.wsman_fault_code in _TRANSIENT_FAULT_CODES or _status(exc.code) in (502, 503, 504)
+
+
+@functools.lru_cache(maxsize=32)
+def ntlm_secret(password: str) -> str:
+    """The password as pyspnego's "LM:NT" hash pair, derived once per process instead of once per host.
+
+    pyspnego derives both hashes for every new NTLM context, and its LM hash is pure-Python DES: ~0.8 ms of CPU per
+    host, a sixth of the runner's budget (docs/performance.md). Given the pair, it uses it as is (`NTLMHash`, the
+    same credential); the exchange on the wire is identical. Falls back to the password if pyspnego's helpers move.
+    """
+    try:
+        from spnego._ntlm_raw.crypto import is_ntlm_hash, lmowfv1, ntowfv1
+    except ImportError:
+        return password
+    if is_ntlm_hash(password):
+        return password  # already a hash pair: pyspnego would read it as one anyway
+    return f"{lmowfv1(password).hex()}:{ntowfv1(password).hex()}"
 
 
 def _first_line(exc: BaseException) -> str:
