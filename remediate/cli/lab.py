@@ -23,9 +23,13 @@ def lab_group() -> None:
               help="Write an inventory for the lab's hosts to this file.")
 @click.option("--auth", type=click.Choice(["ntlm", "basic"]), default="ntlm", show_default=True)
 @click.option("--https", is_flag=True, help="Serve HTTPS with a generated CA (written next to the inventory).")
+@click.option("--base-port", type=click.IntRange(0, 65000), default=45985, show_default=True,
+              help="Serve the n-th host on BASE_PORT + n (0: any free ports). The default matches "
+                   "inventory.example.yaml for the demo scenario.")
 @click.option("--allow-unencrypted", is_flag=True,
               help="Accept Basic over HTTP and unencrypted NTLM, which Windows refuses by default.")
-def serve_command(scenario: str, inventory_out: Path | None, auth: str, https: bool, allow_unencrypted: bool) -> int:
+def serve_command(scenario: str, inventory_out: Path | None, auth: str, https: bool, base_port: int,
+                  allow_unencrypted: bool) -> int:
     """Serve a scenario's hosts on loopback until interrupted."""
     from remediate.lab.fleet import PASSWORD_ENV, Lab
 
@@ -33,6 +37,7 @@ def serve_command(scenario: str, inventory_out: Path | None, auth: str, https: b
     password = os.environ.get(PASSWORD_ENV)
     base = (inventory_out.parent if inventory_out else Path.cwd()) / ".remediate-lab"
     lab = Lab.from_scenario(scenario, auth=auth, https=https, tls_dir=base if https else None, password=password,
+                            base_port=base_port or None,
                             allow_unencrypted=allow_unencrypted)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -113,7 +113,9 @@ class Lab:
 
     def __init__(self, scenario: Scenario, *, auth: str = "ntlm", https: bool = False,
                  tls_dir: Path | None = None, password: str | None = None, allow_unencrypted: bool = False,
-                 operation_timeout_cap: float | None = None) -> None:
+                 operation_timeout_cap: float | None = None, base_port: int | None = None) -> None:
+        """`base_port`: serve the n-th host on base_port + n (stable addresses for a hand-written inventory such
+        as inventory.example.yaml); default: free ports chosen by the system."""
         self.scenario = scenario
         self.password = password or secrets.token_urlsafe(18)
         self.https = https
@@ -132,11 +134,12 @@ class Lab:
         )
         self.auth = auth
         self.hosts: dict[str, LabHost] = {}
-        for spec in scenario.hosts:
+        for number, spec in enumerate(scenario.hosts):
             sim = SimHost(name=spec.name, facts=facts_for(spec.platform, spec.name, spec.antivirus))
             for domain, data in [*platform_state(spec.platform).items(), *spec.state.items()]:
                 getattr(sim, domain).load(data)
-            endpoint = self._wsman.add_host(spec.name, _handler(sim), self.config)
+            port = base_port + number if base_port else 0
+            endpoint = self._wsman.add_host(spec.name, _handler(sim), self.config, port=port)
             self.hosts[spec.name] = LabHost(sim, endpoint, spec.vars)
         self.routers: dict[str, SimRouter] = {}
         self._router_vars: dict[str, dict[str, Any]] = {}
