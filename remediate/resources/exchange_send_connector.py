@@ -2,7 +2,7 @@
 
 MUST give `name`, the connector's Name (compared without regard to case; see exchange_names.py). MAY give:
 - `smart_hosts`: host names or IPv4 addresses, as a list or one string with `,` or `;` between them (the Exchange
-  2003 form). An address may be written `10.0.0.25` or `[10.0.0.25]`; names are DNS names (letters, digits,
+  2003 form; spaces around each host are ignored, any other character is part of it). An address may be written `10.0.0.25` or `[10.0.0.25]`; names are DNS names (letters, digits,
   hyphens, dots). Given in any case, kept lowercase: DNS ignores case.
 - `dns_routing_enabled`: true (deliver by MX lookup) or false (deliver to the smart hosts).
 - `port`: 0..65535, the port of the next hop (Exchange's default is 25).
@@ -49,7 +49,7 @@ def is_wire_smart_host(text: str) -> bool:
 
 def smart_host(text: str) -> str:
     """One smart host as a playbook gives it -> the wire form (lowercase; an IPv4 address as `[a.b.c.d]`)."""
-    value = text.strip().lower()
+    value = text.strip(" ").lower()
     if IPV4.fullmatch(value):
         value = f"[{value}]"
     if not is_wire_smart_host(value):
@@ -76,7 +76,7 @@ class ExchangeSendConnectorSpec(BaseModel):
     @classmethod
     def _smart_hosts(cls, value: Any) -> Any:
         if isinstance(value, str):
-            value = [part for part in re.split(r"[,;\s]+", value) if part]
+            value = [part for part in re.split(r"[,;]", value) if part.strip(" ")]
         if not isinstance(value, list) or not all(isinstance(h, str) for h in value):
             return value  # pydantic reports the type
         hosts = [smart_host(h) for h in value]

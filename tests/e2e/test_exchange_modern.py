@@ -237,3 +237,51 @@ def test_a_failing_set_reverts_the_earlier_exchange_changes(make_lab, cli):
     assert host["outcome"] == "reverted", host
     assert [c["status"] for c in host["changes"]] == ["reverted", "failed"]
     assert sim.exchange.snapshot() == original
+
+
+def test_the_shared_hostile_corpus_arrives_verbatim_through_variables(make_lab, cli, write, hostile_strings):
+    """Every corpus text the kinds accept (tests/unit/test_exchange_kinds.py shows the others refused) reaches the
+    host verbatim: as connector and remote domain names, and after "220 " as a banner. Texts travel in inventory
+    variables, so Jinja syntax among them stays text."""
+    from pydantic import ValidationError
+
+    from remediate.resources.exchange_receive_connector import ExchangeReceiveConnectorSpec
+    from remediate.resources.exchange_remote_domain import ExchangeRemoteDomainSpec
+
+    def accepted(model: Any, data: dict[str, Any]) -> bool:
+        try:
+            model.model_validate(data)
+        except ValidationError:
+            return False
+        return True
+
+    names = [t for t in hostile_strings.values()
+             if accepted(ExchangeRemoteDomainSpec, {"kind": "exchange_remote_domain", "name": t, "tnef_enabled": None})]
+    banners = ["220 " + t for t in hostile_strings.values()
+               if accepted(ExchangeReceiveConnectorSpec, {"kind": "exchange_receive_connector", "banner": "220 " + t})]
+    assert len(names) > 40 and len(banners) > 25
+    lab = make_lab({"ex1": {"state": {"exchange": {
+        "send_connectors": {n: {"port": 587} for n in names},
+        "remote_domains": {n: {"domain_name": "peer.example", "tnef_enabled": True} for n in names},
+        "receive_connectors": {f"{{server}}\\R{i}": {"banner": "220 old"} for i in range(len(banners))}}}}},
+        vars={"names": names, "banners": banners})
+    sim = lab.hosts["ex1"].sim
+    original = sim.exchange.snapshot()
+    resources: list[dict[str, Any]] = []
+    for i in range(len(names)):
+        resources.append({"kind": "exchange_send_connector", "name": f"{{{{ names[{i}] }}}}", "port": 25})
+        resources.append({"kind": "exchange_remote_domain", "name": f"{{{{ names[{i}] }}}}", "tnef_enabled": False})
+    for i in range(len(banners)):
+        resources.append({"kind": "exchange_receive_connector", "identity": f"R{i}",
+                          "banner": f"{{{{ banners[{i}] }}}}"})
+    code, result = cli.json("apply", "-p", str(_book(write, resources)), "--yes")
+    assert code == 0, result
+    snap = sim.exchange.snapshot()
+    assert all(snap["send_connectors"][n]["port"] == 25 for n in names)
+    assert all(snap["remote_domains"][n]["tnef_enabled"] is False for n in names)
+    assert [sim.exchange.receive_banner(f"R{i}") for i in range(len(banners))] == banners
+    assert {name for name, _ in sim.op_log} <= {"facts", "exchange.sendconnector.get", "exchange.sendconnector.set",
+                                                "exchange.remotedomain.get", "exchange.remotedomain.set",
+                                                "exchange.receiveconnector.get", "exchange.receiveconnector.set"}
+    code, _ = cli.json("rollback", result["run_id"])
+    assert code == 0 and sim.exchange.snapshot() == original

@@ -268,3 +268,42 @@ def test_remote_domain_refuses_bad_names(name):
 def test_remote_domain_null_is_a_value_of_its_own(observed, desired, same):
     assert REMOTE.same(observed, desired) is same
     assert REMOTE.key({"name": "FABRIKAM"}) == REMOTE.key({"name": "fabrikam"})
+
+
+# ------------------------------------------------------------------------------- the shared hostile-string corpus
+
+def test_hostile_corpus_names_are_verbatim_or_refused_with_the_rule(hostile_strings):
+    accepted = 0
+    for key, text in hostile_strings.items():
+        for model, base, field, what in ((ExchangeSendConnectorSpec, {**SC, "port": 25}, "name", "send connector name"),
+                                         (ExchangeRemoteDomainSpec, {**RD, "tnef_enabled": None}, "name",
+                                          "remote domain name")):
+            try:
+                spec = model.model_validate({**base, field: text})
+            except ValidationError as exc:
+                assert what in str(exc) and ("control characters" in str(exc) or "at most 64" in str(exc)), key
+            else:
+                assert getattr(spec, field) == text, key
+                accepted += 1
+    assert accepted > 40  # quotes, $(...), ;, |, #>, Unicode: ordinary characters in a name
+
+
+def test_hostile_corpus_banners_are_verbatim_or_refused_with_the_rule(hostile_strings):
+    for key, text in hostile_strings.items():
+        banner = "220 " + text
+        try:
+            spec = ExchangeReceiveConnectorSpec.model_validate({**RC, "banner": banner})
+        except ValidationError as exc:
+            assert "one line of printable ASCII" in str(exc) or "at most 510" in str(exc), key
+            assert not banner.isascii() or any(ord(c) < 32 or ord(c) == 127 for c in banner) or len(banner) > 510
+        else:
+            assert RECEIVE.desired(spec) == {"banner": banner}, key
+
+
+@pytest.mark.parametrize("as_string", [False, True])
+def test_hostile_corpus_is_never_a_smart_host(hostile_strings, as_string):
+    # Also as one string: `,` and `;` separate hosts, but no line break or other character does.
+    for key, text in hostile_strings.items():
+        with pytest.raises(ValidationError, match="smart host"):
+            ExchangeSendConnectorSpec.model_validate({**SC, "smart_hosts": text if as_string else [text],
+                                                      "dns_routing_enabled": False})
