@@ -272,3 +272,16 @@ def test_stnef_rule_takes_every_part_of_the_registry_fix_from_variables() -> Non
     for name in parts:
         with pytest.raises(InputError, match=name):
             catalog.render({k: v for k, v in parts.items() if k != name}, "ex1")
+
+
+def test_no_hostile_string_is_a_smart_host_or_a_server(hostile_strings: dict[str, str]) -> None:
+    """tests/data/hostile-strings.json: refused as a smart host, a server name, and by the lab's (agent's) op."""
+    sim = ex2003()
+    for id_, text in hostile_strings.items():
+        with pytest.raises(ValidationError):
+            Exchange2003SmtpVsSpec.model_validate({**BASE, "smart_host": text, "smart_host_type": 2})
+        with pytest.raises(ValidationError):
+            Exchange2003SmtpVsSpec.model_validate({**BASE, "server": text, "smart_host_type": 0})
+        with pytest.raises(InvalidArgument):
+            OPS["ex2003ad.set_smtp_vs"](sim, {"server": "", "instance": 1, "smart_host": text, "smart_host_type": 2})
+    assert sim.directory.writes == 0

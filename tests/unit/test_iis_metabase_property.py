@@ -255,3 +255,22 @@ def test_banner_rule_follows_the_site_variable(host_vars: dict[str, Any], expect
     desired = [KIND.desired(r.rule.resources[0]) for r in rules]
     assert desired == expected
     assert [KIND.identity(r.rule.resources[0])["path"] for r in rules] == ["/LM/SMTPSVC/1", "/LM/SMTPSVC"]
+
+
+CONTROL = {"lf", "crlf", "cr", "nul", "tab-vt-ff", "escape-seq", "ios-newline-cmds", "ios-crlf-cmds", "ios-ctrl-z",
+           "ios-ctrl-c", "herestring-single", "herestring-double", "base64-line", "agent-markers"}
+
+
+def test_hostile_corpus_values_are_kept_or_refused_paths_and_names_refused(hostile_strings: dict[str, str]) -> None:
+    """tests/data/hostile-strings.json: a STRING value is kept verbatim unless it holds control characters; no
+    hostile string is a path or a property name. (Verbatim arrival end to end: tests/e2e/test_exchange2003.py.)"""
+    for id_, text in hostile_strings.items():
+        entry = {**BASE, "property": "ConnectResponse", "value": text}
+        if id_ in CONTROL:
+            with pytest.raises(ValidationError, match="control characters"):
+                IisMetabasePropertySpec.model_validate(entry)
+        else:
+            assert KIND.desired(IisMetabasePropertySpec.model_validate(entry))["value"] == text, id_
+        for field in ("path", "property"):
+            with pytest.raises(ValidationError):
+                IisMetabasePropertySpec.model_validate({**BASE, field: text, "type": "STRING", "value": "x"})
