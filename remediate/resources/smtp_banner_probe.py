@@ -4,9 +4,8 @@ Run ON the host the rule applies to (the sender), against its next hop, smart ho
 event 4006 is what that host sees on its own network path, firewalls included.
 
 MUST give `target`: `host`, `host:port` or `[ipv6]:port` (port 25 when omitted; a separate `port` MAY be given
-instead). An empty target means "not configured" (a playbook writes `'{{ smtp_next_hop | default("") }}'` and
-excludes the rule with `when: smtp_next_hop is defined`): its op is refused by the agent at once, no connection is
-made, and the rule's `when:` reports it not applicable. MAY give `require` (what passing means, default `banner`) and `timeout_ms` (100..60000, default 15000:
+instead). A playbook that probes only hosts naming a target writes `when: smtp_next_hop is defined`: a host
+without the variable gets the rule as not applicable, and no op is sent. MAY give `require` (what passing means, default `banner`) and `timeout_ms` (100..60000, default 15000:
 the connect, the banner and the EHLO answer each wait at most this long; several probes share one WinRM command, so
 keep their sum under the connection's operation timeout).
 
@@ -98,7 +97,7 @@ class SmtpBannerProbeSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["smtp_banner_probe"]
-    target: str = Field(max_length=300)
+    target: str = Field(min_length=1, max_length=300)
     port: int | None = Field(default=None, ge=1, le=65535)
     require: Literal["connect", "banner", "unmasked"] = "banner"
     timeout_ms: int = Field(default=15000, ge=100, le=60000)
@@ -110,8 +109,6 @@ class SmtpBannerProbeSpec(BaseModel):
 
     @property
     def address(self) -> tuple[str, int]:
-        if self.target.strip(" ") == "":
-            return "", self.port or 25
         return split_target(self.target, self.port)
 
 
@@ -129,8 +126,6 @@ class SmtpBannerProbe(ResourceKind[SmtpBannerProbeSpec]):
 
     def describe(self, identity: dict[str, Any]) -> str:
         what = {"connect": "TCP connection", "banner": "SMTP banner", "unmasked": "unmasked SMTP banner"}
-        if not identity["host"]:
-            return f"{what[identity['require']]} (no target configured)"
         host = f"[{identity['host']}]" if ":" in identity["host"] else identity["host"]
         return f"{what[identity['require']]} from this host to {host}:{identity['port']}"
 

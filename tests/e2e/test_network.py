@@ -251,3 +251,10 @@ def test_the_whole_catalog_finds_exactly_the_network_causes(net: Lab, cli: Any) 
     assert found["ex2019-custom"] == [] and found["rtr2"] == []
     assert found["rtr1"] == ["cisco-inspect-smtp"]
     assert net.total_writes() == 0
+
+
+def test_a_host_without_a_next_hop_is_not_probed(make_lab: Callable[..., Lab], cli: Any) -> None:
+    lab = make_lab({"ex19": {"state": {}}})
+    code, plan = cli.json("plan", *PROBES)
+    assert code == 0 and set(statuses(plan, "ex19").values()) == {"not_applicable"}
+    assert not any(name == "smtp.probe" for name, _ in lab.hosts["ex19"].sim.op_log)

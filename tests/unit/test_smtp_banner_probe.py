@@ -135,9 +135,10 @@ def test_pass_table_and_what_the_plan_shows(seen: str, desired: dict[str, Any], 
     assert KIND.same("not a value", desired) is False
 
 
-def test_empty_target_means_not_configured() -> None:
-    spec = SmtpBannerProbeSpec(kind="smtp_banner_probe", target="")
-    assert KIND.describe(KIND.identity(spec)) == "SMTP banner (no target configured)"
+@pytest.mark.parametrize("target", ["", " ", ":25", "[]:25"])
+def test_a_target_is_required(target: str) -> None:
+    with pytest.raises(ValidationError):
+        SmtpBannerProbeSpec(kind="smtp_banner_probe", target=target)
 
 
 # ---------------------------------------------------------------------------------- the lab op, real sockets
