@@ -18,11 +18,15 @@ from remediate.lab.state.exchange import SimExchange
 from remediate.lab.state.lock import SimHostLock
 from remediate.lab.state.metabase import SimMetabase
 from remediate.lab.state.registry import SimRegistry
+from remediate.lab.state.defender import SimDefender
+from remediate.lab.state.firewall import SimFirewall
+from remediate.lab.state.services import SimServices
 
 
 # The SimHost fields that are simulated state domains; a domain adds its field below and its name here.
 _STATE_DOMAINS = {"exchange", "registry"}
 _STATE_DOMAINS |= {"metabase", "directory"}  # IIS 6 SMTP metabase, Exchange 2003 AD (DS2MB)
+_STATE_DOMAINS |= {"services", "firewall", "defender"}  # Windows host settings
 
 
 @dataclass
@@ -40,6 +44,9 @@ class SimHost:
     exchange: SimExchange = field(default_factory=SimExchange)  # Exchange 2007+ transport objects
     metabase: SimMetabase = field(default_factory=SimMetabase)  # IIS SMTP metabase and MetaBase.xml
     directory: SimDirectory = field(default_factory=SimDirectory)  # Exchange 2003's AD copy of the SMTP VS
+    services: SimServices = field(default_factory=SimServices)  # Windows services and their dependencies
+    firewall: SimFirewall = field(default_factory=SimFirewall)  # host firewall rules (NetSecurity/COM/none)
+    defender: SimDefender = field(default_factory=SimDefender)  # Defender exclusion lists
     op_log: list[tuple[str, Any]] = field(default_factory=list)
     fail_ops: set[str] = field(default_factory=set)
     fail_after: dict[str, int] = field(default_factory=dict)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from remediate.lab.state.exchange import platform_defaults as exchange_defaults
+from remediate.lab.state import defender, firewall, services
 from remediate.lab.state.directory import platform_defaults as directory_defaults
 from remediate.lab.state.metabase import platform_defaults as metabase_defaults
 
@@ -42,6 +43,9 @@ def facts_for(platform: str, hostname: str, antivirus: list[str]) -> dict[str, A
 # Domains add their defaults here (a 2003 host's metabase, its running services, ...).
 PLATFORM_STATE: dict[str, dict[str, Any]] = {name: {} for name in PLATFORMS}
 PLATFORM_STATE["win2012r2-ex2013"]["exchange"] = PLATFORM_STATE["win2019-ex2019"]["exchange"] = exchange_defaults()
+for _name in PLATFORMS:  # Windows host settings: each module's DEFAULTS per platform
+    PLATFORM_STATE[_name].update(services=services.DEFAULTS[_name], firewall=firewall.DEFAULTS[_name],
+                                 defender=defender.DEFAULTS[_name])
 PLATFORM_STATE["win2003-ex2003"].update(metabase=metabase_defaults(), directory=directory_defaults())
 
 

@@ -29,6 +29,8 @@ def show(value: Any, limit: int = 120) -> str:
     if isinstance(value, dict) and set(value) <= {"exists", "type", "data"}:
         if not value.get("exists"):
             return "(absent)"
+        if set(value) == {"exists"}:  # kinds whose whole value is presence (a Defender exclusion)
+            return "(present)"
         text = f"{value.get('type')} {json.dumps(value.get('data'), ensure_ascii=False)}"
     else:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -11,19 +11,23 @@ from typing import Annotated, Any, Union
 from pydantic import Field
 
 from remediate.resources.base import FieldChange, Op, ResourceKind
+from remediate.resources.defender_exclusion import DefenderExclusion, DefenderExclusionSpec
 from remediate.resources.exchange_receive_connector import ExchangeReceiveConnector, ExchangeReceiveConnectorSpec
 from remediate.resources.exchange_remote_domain import ExchangeRemoteDomain, ExchangeRemoteDomainSpec
 from remediate.resources.exchange_send_connector import ExchangeSendConnector, ExchangeSendConnectorSpec
+from remediate.resources.firewall_rule import FirewallRule, FirewallRuleSpec
 from remediate.resources.exchange2003_smtp_vs import Exchange2003SmtpVs, Exchange2003SmtpVsSpec
 from remediate.resources.iis_metabase_property import IisMetabaseProperty, IisMetabasePropertySpec
 from remediate.resources.ios_config_line import IosConfigLine, IosConfigLineSpec
 from remediate.resources.metabase_health import MetabaseHealth, MetabaseHealthSpec
 from remediate.resources.registry_value import RegistryValue, RegistryValueSpec
 from remediate.resources.smtp_banner_probe import SmtpBannerProbe, SmtpBannerProbeSpec
+from remediate.resources.windows_service import WindowsService, WindowsServiceSpec
 
 KINDS: dict[str, ResourceKind[Any]] = {kind.kind: kind for kind in (
     RegistryValue(), IosConfigLine(), SmtpBannerProbe(),
     ExchangeReceiveConnector(), ExchangeRemoteDomain(), ExchangeSendConnector(),
+    DefenderExclusion(), FirewallRule(), WindowsService(),
     IisMetabaseProperty(), Exchange2003SmtpVs(), MetabaseHealth(),
 )}
 
@@ -31,6 +35,7 @@ KINDS: dict[str, ResourceKind[Any]] = {kind.kind: kind for kind in (
 ResourceSpec = Annotated[Union[
     RegistryValueSpec, IosConfigLineSpec, SmtpBannerProbeSpec,
     ExchangeReceiveConnectorSpec, ExchangeRemoteDomainSpec, ExchangeSendConnectorSpec,
+    DefenderExclusionSpec, FirewallRuleSpec, WindowsServiceSpec,
     IisMetabasePropertySpec, Exchange2003SmtpVsSpec, MetabaseHealthSpec,
 ], Field(discriminator="kind")]
 

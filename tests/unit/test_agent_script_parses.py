@@ -64,6 +64,12 @@ CMDLETS = {"New-Object", "Get-WmiObject", "Get-CimInstance", "Get-Command", "Get
 # loads; they exist only once the snap-in is in, and the script calls them only after Initialize-ExchangeShell.
 CMDLETS |= {"Get-PSSnapin", "Add-PSSnapin", "Get-SendConnector", "Set-SendConnector", "Get-ReceiveConnector",
             "Set-ReceiveConnector", "Get-RemoteDomain", "Set-RemoteDomain"}
+# templates/agent/{defender,firewall,services}.ps1: Defender preferences (present where Defender is, checked with
+# Get-Command first), the NetSecurity firewall cmdlets (2012+, likewise checked) and the service cmdlets (2.0
+# built-ins).
+CMDLETS |= {"Get-MpPreference", "Add-MpPreference", "Remove-MpPreference", "Get-NetFirewallRule",
+            "Get-NetFirewallPortFilter", "New-NetFirewallRule", "Set-NetFirewallRule", "Remove-NetFirewallRule",
+            "Set-Service", "Start-Service", "Stop-Service"}
 # templates/agent/metabasefile.ps1: IISADMIN (and its dependents) stopped while MetaBase.xml is replaced (2.0 built-ins).
 CMDLETS |= {"Stop-Service", "Start-Service"}
 
