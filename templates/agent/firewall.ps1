@@ -75,6 +75,13 @@ function Select-FirewallRule
     return $null
 }
 
+# The NetSecurity rule (persistent store) with that display name, $null for none.
+function Find-NetSecurityRule
+{
+    param([string]$Name)
+    return (Select-FirewallRule $Name @(Get-NetFirewallRule) 'DisplayName')
+}
+
 function ConvertFrom-NetSecurityRule
 {
     param($Rule)
@@ -138,7 +145,7 @@ function Get-FirewallRuleState
     $api = Get-FirewallApi
     if ($api -ceq 'netsecurity')
     {
-        $rule = Select-FirewallRule $name @(Get-NetFirewallRule) 'DisplayName'
+        $rule = Find-NetSecurityRule $name
         if ($null -eq $rule)
         {
             return @{ exists = $false }
@@ -217,7 +224,7 @@ function Set-FirewallRuleState
     [string]$name = Get-FirewallName $OpArgs
     $p = Get-FirewallParameters $OpArgs
     Confirm-FirewallWritable
-    $rule = Select-FirewallRule $name @(Get-NetFirewallRule) 'DisplayName'
+    $rule = Find-NetSecurityRule $name
     if ($null -eq $rule)
     {
         $p['DisplayName'] = $name
@@ -234,7 +241,7 @@ function Remove-FirewallRuleState
     param($OpArgs)
     [string]$name = Get-FirewallName $OpArgs
     Confirm-FirewallWritable
-    $rule = Select-FirewallRule $name @(Get-NetFirewallRule) 'DisplayName'
+    $rule = Find-NetSecurityRule $name
     if ($null -ne $rule)
     {
         $p = @{}

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from remediate.engine.model import Action
 from remediate.engine.plan import _action
-from remediate.lab.agent_sim import execute
+from remediate.lab.agent_sim import run_op
 from remediate.lab.host import SimHost
 from remediate.lab.ops.defender import active_causes
 from remediate.lab.state.defender import NOT_INSTALLED_MESSAGE, SimDefender
@@ -122,10 +122,7 @@ def make_host(installed: bool = True, path: list[str] | None = None, process: li
 
 
 def run(host: SimHost, op: str, **args: Any) -> dict[str, Any]:
-    answer = execute(host, {"version": 1, "mode": "read", "ops": [{"id": "r", "op": op, "args": args}]})
-    result = answer["results"][0]
-    result.pop("id")
-    return result
+    return run_op(host, {"op": op, "args": args})
 
 
 def test_get_compares_spellings_as_windows_does() -> None:

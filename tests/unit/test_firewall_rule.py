@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from remediate.engine.model import Action
 from remediate.engine.plan import _action
-from remediate.lab.agent_sim import execute
+from remediate.lab.agent_sim import run_op
 from remediate.lab.host import SimHost
 from remediate.lab.ops.firewall import active_causes
 from remediate.lab.state.firewall import NO_API_MESSAGE, READ_ONLY_MESSAGE, ambiguous_message, covers
@@ -115,10 +115,7 @@ def make_host(rules: list[dict[str, Any]], api: str = "netsecurity", enabled: bo
 
 
 def run(host: SimHost, op: str, **args: Any) -> dict[str, Any]:
-    answer = execute(host, {"version": 1, "mode": "read", "ops": [{"id": "r", "op": op, "args": args}]})
-    result = answer["results"][0]
-    result.pop("id")
-    return result
+    return run_op(host, {"op": op, "args": args})
 
 
 FIELDS = {k: v for k, v in SMTP.items() if k != "exists"}

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from remediate.engine.model import Action
 from remediate.engine.plan import _action
-from remediate.lab.agent_sim import execute
+from remediate.lab.agent_sim import run_op
 from remediate.lab.host import SimHost
 from remediate.lab.ops.services import active_causes
 from remediate.lab.platforms import platform_state
@@ -114,10 +114,7 @@ def make_host(platform: str = "win2003-ex2003", **services: dict[str, Any]) -> S
 
 
 def run(host: SimHost, op: str, **args: Any) -> dict[str, Any]:
-    answer = execute(host, {"version": 1, "mode": "read", "ops": [{"id": "r", "op": op, "args": args}]})
-    result = answer["results"][0]
-    result.pop("id")
-    return result
+    return run_op(host, {"op": op, "args": args})
 
 
 def states(host: SimHost) -> dict[str, str]:
