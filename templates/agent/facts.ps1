@@ -77,6 +77,34 @@ function Get-AntivirusNames
     {
         $names.Clear()
     }
+    # Servers have no Security Center: installed products' names from the Uninstall keys (both registry
+    # views) are what tells that Symantec AntiVirus, McAfee or the like is on an Exchange server.
+    foreach ($root in @('SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall', 'SOFTWARE\Wow6432Node\Microsoft\Windows\CurrentVersion\Uninstall'))
+    {
+        $uninstall = [Microsoft.Win32.Registry]::LocalMachine.OpenSubKey($root)
+        if ($null -eq $uninstall)
+        {
+            continue
+        }
+        foreach ($subName in $uninstall.GetSubKeyNames())
+        {
+            $product = $uninstall.OpenSubKey($subName)
+            if ($null -eq $product)
+            {
+                continue
+            }
+            $display = [string]$product.GetValue('DisplayName')
+            $product.Close()
+            if ($display -match '(?i)anti-?virus|endpoint protection|mail security|virusscan')
+            {
+                if (-not ($names -contains $display))
+                {
+                    [void]$names.Add($display)
+                }
+            }
+        }
+        $uninstall.Close()
+    }
     $defender = Get-Command Get-MpPreference -ErrorAction SilentlyContinue
     if (-not $defender)
     {
