@@ -7,7 +7,7 @@ with Lab.from_scenario("demo") as lab:          # NTLM with message encryption o
 ```
 The lab's password is generated per lab unless given; inventories reference it through `PASSWORD_ENV`.
 
-The network (remediate/lab/smtp.py): every host's SMTP service and the scenario's `peers:` listen on loopback, and
+The network (remediate/lab/network.py): every host's SMTP service and the scenario's `peers:` listen on loopback, and
 the scenario's `routers:` (remediate/lab/ios.py) serve SSH. The inventory gets `lab_smtp` (name -> "127.0.0.1:PORT"
 of every SMTP listener) and each router as a host of group `routers` with an `ios_ssh` connection; a scenario
 variable may name a listener as `'{{ lab_smtp["relay-1"] }}'`, resolved when the inventory is written, since ports
@@ -27,8 +27,9 @@ from ruamel.yaml import YAML
 from remediate.errors import InputError, Location
 from remediate.lab.host import SimHost
 from remediate.lab.ios import SimRouter
+from remediate.lab.network import LabNetwork
 from remediate.lab.platforms import PLATFORMS, facts_for, platform_state
-from remediate.lab.smtp import LabNetwork, Peer
+from remediate.lab.smtp import Peer
 from remediate.lab.wsman import AuthMode, CommandOutput, EndpointConfig, HostEndpoint, WSManLab, generate_tls
 from remediate.yamlsrc import load, loads
 

@@ -1,9 +1,7 @@
-"""The lab's network: real SMTP listeners on loopback for the simulated hosts and peers, and the routers between.
+"""The lab's SMTP services: real listeners on loopback for the simulated hosts and for scenario peers.
 
-One asyncio loop in one thread serves everything (`LabNetwork.start` / `stop`): an SMTP listener per simulated host
-(its SMTP service) and per scenario peer (next hops and smart hosts that are not Windows hosts), plus the SSH
-servers of the lab's IOS routers (`remediate.lab.ios`). Each listener decides what to say when a client connects,
-from the live simulated state, so a fix applied through remediate shows on the very next connection:
+Each listener decides what to say when a client connects, from the live simulated state, so a fix applied through
+remediate shows on the very next connection (the loop, the routers and the path model: remediate/lab/network.py):
 
 - a host's banner: Exchange 2003 (IIS SMTP): `ConnectResponse` in effect on /LM/SMTPSVC/1 (`host.metabase`),
   else `220 <FQDN> Microsoft ESMTP MAIL Service, Version: 6.0.3790.3959 ready at <date>`; Exchange 2007+: the
@@ -42,19 +40,15 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
-from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-import asyncssh
+if TYPE_CHECKING:
+    from remediate.lab.network import LabNetwork
 
-from remediate.lab.ios import SimRouter, start_router
-
-T = TypeVar("T")
 MAX_SESSIONS = 32
 MAX_COMMANDS = 100
 IDLE_SECONDS = 60.0
@@ -324,101 +318,3 @@ class Listener:
         if self.holder is not None:
             self.holder.close()
         self.server = self.holder = None
-
-
-class LabNetwork:
-    """The loop, the listeners (hosts and peers), the routers and which listener each router is on the path to."""
-
-    def __init__(self, hosts: dict[str, Any], peers: list[Peer], routers: dict[str, SimRouter]) -> None:
-        self.listeners: dict[str, Listener] = {}
-        self.routers = routers
-        self.router_ports: dict[str, int] = {}
-        self.known_hosts: list[str] = []  # OpenSSH known_hosts lines for the routers' host keys
-        self._acceptors: list[Any] = []
-        self._ticker: asyncio.Task[None] | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        for name, sim in hosts.items():
-            self.listeners[name] = Listener(name, partial(host_greeting, sim), partial(host_running, sim), self)
-            sim.network = self  # the lab's smtp.probe op syncs the listeners before connecting
-        for peer in peers:
-            if peer.name in self.listeners:
-                raise ValueError(f"peer {peer.name}: a host of the scenario has that name")
-            self.listeners[peer.name] = Listener(peer.name, peer.greeting, peer.running, self)
-        for router in routers.values():
-            unknown = [p for p in router.path_to if p not in self.listeners]
-            if unknown:
-                raise ValueError(f"router {router.name}: path_to names no host or peer: {', '.join(unknown)}")
-
-    def masked(self, listener: str) -> bool:
-        return any(listener in r.path_to and r.inspects_smtp() for r in self.routers.values())
-
-    def addresses(self) -> dict[str, str]:
-        """name -> "127.0.0.1:PORT" of every SMTP listener (the `lab_smtp` variable of the lab's inventory)."""
-        return {name: listener.address for name, listener in self.listeners.items()}
-
-    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
-        assert self._loop is not None
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=30)
-
-    def start(self, password: str, user: str) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="lab-network", daemon=True)
-        self._thread.start()
-        self._run(self._start(password, user))
-
-    async def _start(self, password: str, user: str) -> None:
-        await self._sync()
-        self._ticker = asyncio.get_running_loop().create_task(self._tick())
-        for name, router in self.routers.items():
-            key = asyncssh.generate_private_key("ssh-ed25519")
-            with router.lock:
-                router.users.setdefault(user, (password, 15))
-            acceptor, port = await start_router(router, key)
-            self._acceptors.append(acceptor)
-            self.router_ports[name] = port
-            public = key.export_public_key("openssh").decode("ascii").split()
-            self.known_hosts.append(f"[127.0.0.1]:{port} {public[0]} {public[1]}")
-
-    def sync(self) -> None:
-        """Bring every listener in step with its service's state (called before each probe and periodically)."""
-        if self._loop is not None and self._loop.is_running():
-            self._run(self._sync())
-
-    async def _sync(self) -> None:
-        for listener in self.listeners.values():
-            await listener.sync()
-
-    async def _tick(self) -> None:
-        """A service stopped from a test or an op shows within 0.2 s even to clients that are not probes."""
-        while True:
-            await asyncio.sleep(0.2)
-            try:
-                await self._sync()
-            except OSError:
-                pass  # a port taken meanwhile: try again next tick
-
-    def stop(self) -> None:
-        loop, thread, self._loop, self._thread = self._loop, self._thread, None, None
-        if loop is None or thread is None:
-            return
-        asyncio.run_coroutine_threadsafe(self._stop(), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
-
-    async def _stop(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
-            await asyncio.gather(self._ticker, return_exceptions=True)
-        for acceptor in self._acceptors:
-            acceptor.close()
-            await acceptor.wait_closed()
-        self._acceptors.clear()
-        for listener in self.listeners.values():
-            await listener.close()
-        current = asyncio.current_task()
-        pending = [t for t in asyncio.all_tasks() if t is not current]
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
