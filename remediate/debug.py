@@ -43,8 +43,10 @@ _stream: IO[str] | None = None
 _saved_levels: dict[str, int] = {}
 
 # Header lines, NTLM/Negotiate/Basic tokens anywhere in text, and named secret fields in XML, JSON and key=value.
-_AUTH_HEADER = re.compile(r"(?im)^(\s*(?:proxy-)?(?:authorization|www-authenticate|authenticate)\s*:\s*)(.+)$")
-_AUTH_TOKEN = re.compile(r"\b(NTLM|Negotiate|Kerberos|Basic|Bearer|CredSSP)\s+[A-Za-z0-9+/=._~-]{8,}")
+_AUTH_HEADER = re.compile(r"(?im)^([ \t]*(?:proxy-)?(?:authorization|www-authenticate|authenticate)[ \t]*:[ \t]*)(.+)$")
+_AUTH_TOKEN = re.compile(r"\b(NTLM|Negotiate|Kerberos|Basic|Bearer|CredSSP)[ \t]+[A-Za-z0-9+/=._~-]{8,}")
+# Any NTLM message, wherever it is printed: base64 of "NTLMSSP\0" starts every one of them.
+_NTLM_MESSAGE = re.compile(r"TlRMTVNTUA[A-Za-z0-9+/=]*")
 _XML_SECRET = re.compile(r"(<(?:[\w.-]+:)?(\w*(?:password|passwd|secret|token|credential)\w*)\b[^>]*>)(.*?)(</)",
                          re.IGNORECASE | re.DOTALL)
 _JSON_SECRET = re.compile(r'("[\w.-]*(?:password|passwd|secret|token|credential)[\w.-]*"\s*:\s*)"(?:[^"\\]|\\.)*"',
@@ -58,16 +60,23 @@ def mask_text(text: str) -> str:
     text = mask(text)
     text = _AUTH_HEADER.sub(lambda m: m.group(1) + _token_summary(m.group(2)), text)
     text = _AUTH_TOKEN.sub(lambda m: f"{m.group(1)} {MASK}", text)
+    text = _NTLM_MESSAGE.sub(MASK, text)
     text = _XML_SECRET.sub(lambda m: m.group(1) + MASK + m.group(4), text)
     text = _JSON_SECRET.sub(lambda m: m.group(1) + f'"{MASK}"', text)
     return _KV_SECRET.sub(lambda m: m.group(1) + MASK, text)
 
 
 def _token_summary(value: str) -> str:
-    scheme, _, token = value.strip().partition(" ")
-    if not token:
-        return f"{MASK} ({len(value.strip())} chars)"
-    return f"{scheme} {MASK} ({len(token.strip())} chars)"
+    """`Negotiate TlRM...` -> `Negotiate ******** (N chars)`; bare scheme lists ("Negotiate, NTLM") stay readable."""
+    parts = []
+    for challenge in value.split(","):
+        scheme, _, token = challenge.strip().partition(" ")
+        token = token.strip()
+        if not token or token.startswith(MASK):
+            parts.append(challenge.strip())
+        else:
+            parts.append(f"{scheme} {MASK} ({len(token)} chars)")
+    return ", ".join(parts)
 
 
 class MaskingFilter(logging.Filter):
@@ -186,8 +195,8 @@ def _tracing_adapter(host: str) -> Any:
             except Exception as exc:
                 log.debug("%s HTTP x %s: %s", host, type(exc).__name__, _first_line(exc))
                 raise
-            log.debug("%s HTTP < %s %s\n%s\n  body: %s", host, response.status_code, response.reason,
-                      _headers(response.headers), _body_size(response.content, response.headers))
+            # The body is not read here: requests_ntlm still needs the unread response's socket (channel binding).
+            log.debug("%s HTTP < %s %s\n%s", host, response.status_code, response.reason, _headers(response.headers))
             return response
 
     return TracingAdapter()

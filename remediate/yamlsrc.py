@@ -7,14 +7,15 @@ a `LineMap` from field paths (tuples of keys and indexes, the same shape as pyda
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 
 from remediate.errors import InputError, Location
 
@@ -80,6 +81,8 @@ def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
         return items
     if isinstance(node, str):
         return str(node)  # ruamel's scalar string subclasses carry style; plain str is what models expect
+    if isinstance(node, TaggedScalar):
+        return str(node.value)  # `!!str 5`: the text, as an explicit string tag means
     if isinstance(node, bool) or node is None:
         return node
     if isinstance(node, int):
@@ -100,13 +103,29 @@ class _Constructor(RoundTripConstructor):
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", lambda self, node: self.construct_scalar(node))
 
 
+def _unsupported_tag(self: RoundTripConstructor, node: Any) -> Any:
+    # Our files hold mappings, lists and scalars only. Sets, ordered maps, binary and custom tags have no meaning
+    # here, and ruamel fails on some of them with bare Python errors (`!!set` on a scalar: AttributeError, found
+    # by tests/unit/test_fuzz_loaders.py); refusing them by line is clearer than any value they could produce.
+    tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+    raise ConstructorError(None, None, f"the YAML tag {tag} is not supported here; write plain mappings, lists "
+                           "and scalars", node.start_mark)
+
+
+for _tag in ("set", "omap", "pairs", "binary"):
+    _Constructor.add_constructor(f"tag:yaml.org,2002:{_tag}", _unsupported_tag)
+_Constructor.add_constructor(None, _unsupported_tag)  # any tag without a constructor: !custom, !!python/...
+
+
 def loads(text: str, file: str) -> Source:
     yaml = YAML(typ="rt")
     yaml.Constructor = _Constructor
     # Duplicate keys silently overwrite in many loaders; in a desired-state file that hides a mistake.
     yaml.allow_duplicate_keys = False
     try:
-        tree = yaml.load(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ReusedAnchorWarning)  # redefining an anchor is valid YAML
+            tree = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -114,6 +133,9 @@ def loads(text: str, file: str) -> Source:
         raise InputError(Location(file, line), f"malformed YAML: {problem}") from None
     except YAMLError as exc:
         raise InputError(Location(file), f"malformed YAML: {str(exc).splitlines()[0]}") from None
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError) as exc:
+        # ruamel's own bugs on odd input surface as bare Python errors; the user still gets one line, not a trace.
+        raise InputError(Location(file), f"malformed YAML (the parser failed: {type(exc).__name__})") from None
     lines: dict[FieldPath, int] = {}
     data = _plain(tree, (), lines)
     return Source(data, LineMap(file, lines))

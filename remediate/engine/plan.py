@@ -86,8 +86,10 @@ def _for_connection(catalog: Catalog, connection_type: str) -> Catalog:
     rules = []
     for src in catalog.rules:
         resources = src.data.get("resources")
-        kinds = {r.get("kind") for r in resources if isinstance(r, dict)} if isinstance(resources, list) else set()
-        targets = {KINDS[k].target for k in kinds if isinstance(k, str) and k in KINDS}
+        # Rules are not validated yet here: `kind` may be anything YAML holds (a list is unhashable; fuzzing found it).
+        kinds = {r.get("kind") for r in resources if isinstance(r, dict) and isinstance(r.get("kind"), str)} \
+            if isinstance(resources, list) else set()
+        targets = {KINDS[k].target for k in kinds if k in KINDS}
         if len(targets) > 1:
             raise InputError(Location(src.file, src.line, f"rules[{src.index}].resources"),
                              f"rule {src.id} mixes kinds of different targets ({', '.join(sorted(targets))}); "
