@@ -63,6 +63,9 @@ class HostError(RemediateError):
     # Set by a transport on failures worth a second try of a *read* (timeouts, 5xx, a dropped connection); an apply
     # is never re-sent whatever this says (remediate.agent.call).
     transient = False
+    # Set by a transport when the failure came after the command's input was sent in full: the command may be
+    # running. A handle for `Connection.collect`, which fetches its output over a new session (never re-sends it).
+    in_flight: object = None
 
     def __init__(self, host: str, problem: str, *, transient: bool = False) -> None:
         self.host = host

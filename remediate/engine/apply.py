@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from remediate import agent
 from remediate.engine.hostlock import lock_note, lock_refusal, with_note
 from remediate.engine.fleet import call_agent
 from remediate.engine.model import ChangeResult, HostOutcome, HostResult, PlanItem
@@ -122,8 +123,32 @@ def _from_answer(host: str, changes: list[Change], answer: dict[str, Any], rollb
                       else HostOutcome.UNKNOWN, changes=rows, message=f"{why}; revert incomplete: {rollback_hint}")
 
 
+# How long to wait for a command whose answer was lost on the way back (its input had all been sent) to finish.
+COLLECT_BUDGET_SECONDS = 60.0
+
+
 def _after_lost_connection(host: str, changes: list[Change], connection: Connection, cause: HostError,
                            rollback_hint: str) -> HostResult:
+    """What became of a host whose apply command lost its connection. Never sends the apply again.
+
+    If the command's input had all been sent (`cause.in_flight`), it may be running: its own answer is collected
+    over a new session (the agent's verified result, the best evidence there is). If it finished without a usable
+    answer, a re-read is as good as ever. If it could not be followed to its end, its shell is deleted (which ends
+    it) and the host re-read, but "untouched" or "applied" could then be overtaken by a command still running, so
+    only "unknown" is said. If the input was never complete, the command cannot have run: a re-read tells
+    untouched / applied / partly changed.
+    """
+    settled = cause.in_flight is None
+    if not settled:
+        finished, answer = _collect(connection, cause.in_flight)
+        if answer is not None:
+            result = lock_refusal(host, answer) or with_note(_from_answer(host, changes, answer, rollback_hint),
+                                                             lock_note(answer))
+            return with_note(result, f"{cause.problem} while the answer was on its way back; it was collected "
+                                     "from the host over a new connection")
+        settled = finished
+        if not finished:
+            connection.close()  # deletes the command's shell: it cannot start or go on after this
     connection.reset()
     try:
         live = read_live(connection, changes)
@@ -134,6 +159,10 @@ def _after_lost_connection(host: str, changes: list[Change], connection: Connect
     values = [r.get("value") if r.get("ok") else object() for r in live]
     rows = [ChangeResult(description=c.description, rule_id=c.rule_id, status="observed", before=c.before,
                          after=c.after, observed=v if r.get("ok") else None) for c, v, r in zip(changes, values, live)]
+    if not settled:
+        return HostResult(host=host, outcome=HostOutcome.UNKNOWN, changes=rows,
+                          message=f"{cause.problem} after the apply command was sent, and it could not be followed "
+                                  f"to its end (its shell was deleted); check the values shown: {rollback_hint}")
     if all(v == c.after for v, c in zip(values, changes)):
         return HostResult(host=host, outcome=HostOutcome.APPLIED, changes=rows,
                           message=f"{cause.problem} after the apply was sent; a re-read shows every change in place")
@@ -142,3 +171,21 @@ def _after_lost_connection(host: str, changes: list[Change], connection: Connect
                           message=f"{cause.problem} during apply; a re-read shows the host unchanged")
     return HostResult(host=host, outcome=HostOutcome.UNKNOWN, changes=rows,
                       message=f"{cause.problem} during apply; the host is partly changed: {rollback_hint}")
+
+
+# How long to wait for a command whose answer was lost on the way back (its input had all been sent) to finish.
+COLLECT_BUDGET_SECONDS = 60.0
+
+
+def _collect(connection: Connection, handle: object) -> tuple[bool, dict[str, Any] | None]:
+    """(the command finished, its parsed answer or None), from a new session; (False, None) if not followed."""
+    try:
+        result = connection.collect(handle, COLLECT_BUDGET_SECONDS)
+    except HostError:
+        return False, None
+    if result is None:
+        return False, None
+    try:
+        return True, agent.parse_answer(result.stdout)
+    except agent.ProtocolError:
+        return True, None  # it ran and ended without an answer (the agent refused a damaged request, say)

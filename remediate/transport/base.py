@@ -35,6 +35,12 @@ class Connection(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def collect(self, handle: Any, budget: float) -> CommandResult | None:
+        """The output of a command started before the connection broke (`HostError.in_flight` is its handle),
+        fetched over a new session within `budget` seconds; None when it did not finish in time or this transport
+        cannot reattach. MUST NOT send the command or its input again."""
+        return None
+
     def __enter__(self) -> Connection:
         return self
 

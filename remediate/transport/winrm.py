@@ -10,6 +10,8 @@ request per phase.
 from __future__ import annotations
 
 import functools
+import time
+from typing import Any
 
 import requests
 from winrm.exceptions import (
@@ -41,42 +43,87 @@ class WinRMConnection(Connection):
 
     def _open(self) -> tuple[Protocol, str]:
         if self._protocol is None or self._shell_id is None:
-            conn = self._conn
-            protocol = Protocol(
-                endpoint=conn.endpoint,
-                transport="basic" if conn.transport is AuthTransport.BASIC else "ntlm",
-                username=conn.user,
-                password=self._password if conn.transport is AuthTransport.BASIC else ntlm_secret(self._password),
-                server_cert_validation="validate" if conn.validate_cert else "ignore",
-                # Explicit trust: the inventory's CA file, else the CA bundle requests ships (never the environment).
-                ca_trust_path=conn.ca_file or requests.certs.where(),
-                # TLS protects HTTPS; over HTTP only NTLM's own sealing may carry credentials and data.
-                message_encryption="auto" if conn.scheme is Scheme.HTTPS else "always",
-                operation_timeout_sec=conn.operation_timeout,
-                read_timeout_sec=conn.operation_timeout + 10,
-            )
-            self._protocol = protocol
-            if debug.enabled():
-                debug.instrument(protocol, self.host)  # --debug: masked wire trace (remediate/debug.py)
-            # Build the HTTP session first (with NTLM over HTTP this sends the handshake): pywinrm resolves the
-            # environment's proxy and no_proxy settings for this one endpoint into session.proxies while building
-            # it. Then stop requests from resolving them again on every request: with trust_env it re-reads and
-            # re-parses os.environ three times per request, a fifth of the runner's CPU per host in bench/fleet.py.
-            # Same proxies either way (the endpoint never changes); session.auth is always set, so no .netrc.
-            session = self._call(protocol.transport.build_session)
-            session.trust_env = False
+            protocol = self._new_protocol()
             self._shell_id = self._call(lambda: protocol.open_shell(codepage=UTF8_CODEPAGE, noprofile=True))
         return self._protocol, self._shell_id
+
+    def _new_protocol(self) -> Protocol:
+        """A new pywinrm Protocol, its session built (the NTLM handshake done). Never reuse one after a drop or a
+        401: its NTLM keys are gone with the connection, and it would seal the next body with them."""
+        conn = self._conn
+        protocol = Protocol(
+            endpoint=conn.endpoint,
+            transport="basic" if conn.transport is AuthTransport.BASIC else "ntlm",
+            username=conn.user,
+            password=self._password if conn.transport is AuthTransport.BASIC else ntlm_secret(self._password),
+            server_cert_validation="validate" if conn.validate_cert else "ignore",
+            # Explicit trust: the inventory's CA file, else the CA bundle requests ships (never the environment).
+            ca_trust_path=conn.ca_file or requests.certs.where(),
+            # TLS protects HTTPS; over HTTP only NTLM's own sealing may carry credentials and data.
+            message_encryption="auto" if conn.scheme is Scheme.HTTPS else "always",
+            operation_timeout_sec=conn.operation_timeout,
+            read_timeout_sec=conn.operation_timeout + 10,
+        )
+        self._protocol = protocol
+        if debug.enabled():
+            debug.instrument(protocol, self.host)  # --debug: masked wire trace (remediate/debug.py)
+        # Build the HTTP session first (with NTLM over HTTP this sends the handshake): pywinrm resolves the
+        # environment's proxy and no_proxy settings for this one endpoint into session.proxies while building
+        # it. Then stop requests from resolving them again on every request: with trust_env it re-reads and
+        # re-parses os.environ three times per request, a fifth of the runner's CPU per host in bench/fleet.py.
+        # Same proxies either way (the endpoint never changes); session.auth is always set, so no .netrc.
+        session = self._call(protocol.transport.build_session)
+        session.trust_env = False
+        return protocol
 
     def run(self, command: str, arguments: list[str], stdin: bytes) -> CommandResult:
         protocol, shell_id = self._open()
         command_id = self._call(lambda: protocol.run_command(shell_id, command, arguments))
-        for start in range(0, max(len(stdin), 1), STDIN_CHUNK):
-            chunk = stdin[start : start + STDIN_CHUNK]
-            last = start + STDIN_CHUNK >= len(stdin)
-            self._call(lambda: protocol.send_command_input(shell_id, command_id, chunk, end=last))
-        stdout, stderr, code = self._call(lambda: protocol.get_command_output(shell_id, command_id))
+        input_closed = False
+        try:
+            for start in range(0, max(len(stdin), 1), STDIN_CHUNK):
+                chunk = stdin[start : start + STDIN_CHUNK]
+                last = start + STDIN_CHUNK >= len(stdin)
+                input_closed = input_closed or last  # from here on the command may run, answer or no answer
+                self._call(lambda: protocol.send_command_input(shell_id, command_id, chunk, end=last))
+            stdout, stderr, code = self._call(lambda: protocol.get_command_output(shell_id, command_id))
+        except HostError as exc:
+            if input_closed:
+                exc.in_flight = (shell_id, command_id)
+            raise
         return CommandResult(stdout, stderr, code)
+
+    def collect(self, handle: Any, budget: float) -> CommandResult | None:
+        """Receive a started command's output over a new session (WinRS shells outlive connections and belong to
+        the user, not the session). Only Receives are sent: the command is never sent again. The old shell is
+        adopted, so `close` deletes it: on Windows that ends the command if it is still waiting or running."""
+        shell_id, command_id = handle
+        self.reset()
+        protocol = self._new_protocol()
+        self._protocol, self._shell_id = protocol, shell_id
+        out: list[bytes] = []
+        err: list[bytes] = []
+        deadline = time.monotonic() + budget
+
+        def receive() -> tuple[bytes, bytes, int, bool] | None:
+            try:
+                return protocol.get_command_output_raw(shell_id, command_id)
+            except WinRMOperationTimeoutError:
+                return None  # the Receive waited its operation timeout: the command is still running
+
+        while True:
+            chunk = self._call(receive)  # any other failure is the caller's: this session is gone too
+            if chunk is None:
+                if time.monotonic() > deadline:
+                    return None
+                continue
+            stdout, stderr, code, done = chunk
+            out.append(stdout)
+            err.append(stderr)
+            if done:
+                return CommandResult(b"".join(out), b"".join(err), code)
+            if time.monotonic() > deadline:
+                return None
 
     def _call(self, fn):  # type: ignore[no-untyped-def]
         try:

@@ -130,17 +130,47 @@ def test_connection_dropped_at_every_request_of_the_apply(bench: Bench) -> None:
     total = bench.endpoint.counters.snapshot().requests
     assert total >= 6, total  # handshake, Create, Command, Send, Receive, Delete at least
     seen: dict[int, str] = {}
+    collected = []
     for index in range(1, total + 1):
         bench.reset()
         bench.endpoint.faults.drop_at_request = index
         result = bench.apply()
         assert bench.endpoint.faults.drop_at_request is None, f"request {index} was never sent"
         seen[index] = bench.check(f"drop at request {index}", result, applied_state)
+        if "collected from the host" in (result["hosts"][0]["message"] or ""):
+            collected.append(index)
+    # The drop of the Receive that carried the answer: the answer was fetched again, not the command re-sent.
+    assert len(collected) == 1 and seen[collected[0]] == "applied", (collected, seen)
     # The lab runs a command atomically, so a re-read always finds one of the two ends: never a guess.
     assert set(seen.values()) == {"untouched", "applied"}, seen
     # Every drop before the command's stdin closed leaves the host untouched; once it ran, it is applied.
     first_applied = min(i for i, o in seen.items() if o == "applied")
     assert all(o == ("applied" if i >= first_applied else "untouched") for i, o in seen.items()), seen
+
+
+def test_a_lost_answer_is_collected_and_the_command_never_sent_twice(bench: Bench) -> None:
+    bench.reset()
+    bench.endpoint.faults.drop_on_action = "Receive"
+    result = bench.apply()
+    host = result["hosts"][0]
+    assert host["outcome"] == "applied" and "collected from the host" in host["message"], host
+    assert [c["status"] for c in host["changes"]] == ["applied"] * 4  # the agent's own verified statuses
+    sets = [op for op, _ in bench.sim.op_log if op in ("registry.set", "registry.remove")]
+    assert len(sets) == 4  # each write once: nothing was re-sent
+    bench.check("answer lost", result, None)
+
+
+def test_a_command_that_cannot_be_followed_is_unknown_never_untouched(bench: Bench,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from remediate.transport.winrm import WinRMConnection
+
+    monkeypatch.setattr(WinRMConnection, "collect", lambda self, handle, budget: None)  # as if it never ended
+    bench.reset()
+    bench.endpoint.faults.drop_on_action = "Receive"
+    result = bench.apply()
+    host = result["hosts"][0]
+    assert host["outcome"] == "unknown" and "could not be followed" in host["message"], host
+    bench.check("command not followed", result, None)  # sends the user to rollback, which restores
 
 
 def test_each_op_failed_in_turn(bench: Bench) -> None:
