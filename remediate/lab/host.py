@@ -16,6 +16,7 @@ from remediate.lab.agent_sim import MalformedRequest, execute
 from remediate.lab.state.directory import SimDirectory
 from remediate.lab.state.exchange import SimExchange
 from remediate.lab.state.lock import SimHostLock
+from remediate.lab.state.mail import SimMail
 from remediate.lab.state.metabase import SimMetabase
 from remediate.lab.state.registry import SimRegistry
 from remediate.lab.state.defender import SimDefender
@@ -27,6 +28,7 @@ from remediate.lab.state.services import SimServices
 _STATE_DOMAINS = {"exchange", "registry"}
 _STATE_DOMAINS |= {"metabase", "directory"}  # IIS 6 SMTP metabase, Exchange 2003 AD (DS2MB)
 _STATE_DOMAINS |= {"services", "firewall", "defender"}  # Windows host settings
+_STATE_DOMAINS |= {"mail"}  # clock, event log, queues: symptoms of the others' causes (lab/symptoms.py); last
 
 
 @dataclass
@@ -47,6 +49,7 @@ class SimHost:
     services: SimServices = field(default_factory=SimServices)  # Windows services and their dependencies
     firewall: SimFirewall = field(default_factory=SimFirewall)  # host firewall rules (NetSecurity/COM/none)
     defender: SimDefender = field(default_factory=SimDefender)  # Defender exclusion lists
+    mail: SimMail = field(default_factory=SimMail)  # after every cause domain: its before_command reads them
     op_log: list[tuple[str, Any]] = field(default_factory=list)
     fail_ops: set[str] = field(default_factory=set)
     fail_after: dict[str, int] = field(default_factory=dict)

@@ -12,12 +12,14 @@ from pydantic import Field
 
 from remediate.resources.base import FieldChange, Op, ResourceKind
 from remediate.resources.defender_exclusion import DefenderExclusion, DefenderExclusionSpec
+from remediate.resources.event_log_probe import EventLogProbe, EventLogProbeSpec
 from remediate.resources.exchange_receive_connector import ExchangeReceiveConnector, ExchangeReceiveConnectorSpec
 from remediate.resources.exchange_remote_domain import ExchangeRemoteDomain, ExchangeRemoteDomainSpec
 from remediate.resources.exchange_send_connector import ExchangeSendConnector, ExchangeSendConnectorSpec
 from remediate.resources.firewall_rule import FirewallRule, FirewallRuleSpec
 from remediate.resources.exchange2003_smtp_vs import Exchange2003SmtpVs, Exchange2003SmtpVsSpec
 from remediate.resources.iis_metabase_property import IisMetabaseProperty, IisMetabasePropertySpec
+from remediate.resources.mail_queue_probe import MailQueueProbe, MailQueueProbeSpec
 from remediate.resources.ios_config_line import IosConfigLine, IosConfigLineSpec
 from remediate.resources.metabase_health import MetabaseHealth, MetabaseHealthSpec
 from remediate.resources.registry_value import RegistryValue, RegistryValueSpec
@@ -29,6 +31,7 @@ KINDS: dict[str, ResourceKind[Any]] = {kind.kind: kind for kind in (
     ExchangeReceiveConnector(), ExchangeRemoteDomain(), ExchangeSendConnector(),
     DefenderExclusion(), FirewallRule(), WindowsService(),
     IisMetabaseProperty(), Exchange2003SmtpVs(), MetabaseHealth(),
+    EventLogProbe(), MailQueueProbe(),
 )}
 
 # The playbook's `resources:` entries: a union discriminated by `kind`.
@@ -37,6 +40,7 @@ ResourceSpec = Annotated[Union[
     ExchangeReceiveConnectorSpec, ExchangeRemoteDomainSpec, ExchangeSendConnectorSpec,
     DefenderExclusionSpec, FirewallRuleSpec, WindowsServiceSpec,
     IisMetabasePropertySpec, Exchange2003SmtpVsSpec, MetabaseHealthSpec,
+    EventLogProbeSpec, MailQueueProbeSpec,
 ], Field(discriminator="kind")]
 
 

@@ -70,6 +70,9 @@ CMDLETS |= {"Get-PSSnapin", "Add-PSSnapin", "Get-SendConnector", "Set-SendConnec
 CMDLETS |= {"Get-MpPreference", "Add-MpPreference", "Remove-MpPreference", "Get-NetFirewallRule",
             "Get-NetFirewallPortFilter", "New-NetFirewallRule", "Set-NetFirewallRule", "Remove-NetFirewallRule",
             "Set-Service", "Start-Service", "Stop-Service"}
+# templates/agent/mail.ps1: the event log readers (Get-EventLog for 2003's classic log, Get-WinEvent from Vista on;
+# both PowerShell 2.0) and Get-Queue, an Exchange 2007+ cmdlet called only after Initialize-ExchangeShell.
+CMDLETS |= {"Get-EventLog", "Get-WinEvent", "Get-Queue"}
 # templates/agent/metabasefile.ps1: IISADMIN (and its dependents) stopped while MetaBase.xml is replaced (2.0 built-ins).
 CMDLETS |= {"Stop-Service", "Start-Service"}
 

@@ -13,10 +13,12 @@ from typing import Any
 from remediate.lab.ops import exchange, facts, lock, registry, smtp
 from remediate.lab.ops import directory, metabase, metabasefile
 from remediate.lab.ops import defender, firewall, services
+from remediate.lab.ops import mail
 
 _MODULES = (exchange, facts, lock, registry, smtp)
 _MODULES += (directory, metabase, metabasefile)  # Exchange 2003: AD, metabase properties, MetaBase.xml
 _MODULES += (defender, firewall, services)  # Windows host settings: Defender exclusions, firewall rules, services
+_MODULES += (mail,)  # the symptoms of the others' causes: event log, mail queues
 
 OPS: dict[str, Callable[[Any, Any], Any]] = {}
 WRITE_OPS: set[str] = set()
