@@ -7,6 +7,7 @@ a `LineMap` from field paths (tuples of keys and indexes, the same shape as pyda
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,28 @@ def format_path(path: FieldPath) -> str:
     return out
 
 
+class _BadText(Exception):
+    def __init__(self, path: FieldPath, problem: str) -> None:
+        super().__init__(problem)
+        self.path = path
+        self.problem = problem
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: str, path: FieldPath) -> str:
+    """Plain `str`, with UTF-16 surrogate pairs joined. YAML's `\\uD83C\\uDF89` (how JSON writers escape one emoji)
+    reaches us as two lone surrogates, which no encoder accepts: written into a plan or a report they crashed the
+    run (tests/e2e/test_injection.py). A lone one left after joining is not text at all."""
+    text = str(value)
+    if _SURROGATE.search(text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+        if _SURROGATE.search(text):
+            raise _BadText(path, "holds an unpaired UTF-16 surrogate escape (\\uD800-\\uDFFF); not valid Unicode")
+    return text
+
+
 def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
     if isinstance(node, CommentedMap):
         result: dict[Any, Any] = {}
@@ -67,7 +90,7 @@ def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
                 lines[child] = node.lc.key(key)[0] + 1
             except (KeyError, TypeError, AttributeError):
                 pass
-            result[key] = _plain(value, child, lines)
+            result[_text(key, child) if isinstance(key, str) else key] = _plain(value, child, lines)
         return result
     if isinstance(node, CommentedSeq):
         items = []
@@ -80,9 +103,9 @@ def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
             items.append(_plain(value, child, lines))
         return items
     if isinstance(node, str):
-        return str(node)  # ruamel's scalar string subclasses carry style; plain str is what models expect
+        return _text(node, path)  # ruamel's scalar string subclasses carry style; plain str is what models expect
     if isinstance(node, TaggedScalar):
-        return str(node.value)  # `!!str 5`: the text, as an explicit string tag means
+        return _text(str(node.value), path)  # `!!str 5`: the text, as an explicit string tag means
     if isinstance(node, bool) or node is None:
         return node
     if isinstance(node, int):
@@ -137,7 +160,10 @@ def loads(text: str, file: str) -> Source:
         # ruamel's own bugs on odd input surface as bare Python errors; the user still gets one line, not a trace.
         raise InputError(Location(file), f"malformed YAML (the parser failed: {type(exc).__name__})") from None
     lines: dict[FieldPath, int] = {}
-    data = _plain(tree, (), lines)
+    try:
+        data = _plain(tree, (), lines)
+    except _BadText as exc:
+        raise LineMap(file, lines).error(exc.path, exc.problem) from None
     return Source(data, LineMap(file, lines))
 
 

@@ -10,11 +10,14 @@ rollback removes it all. The expected refusals are written out per vector: a loo
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from remediate.errors import InputError
 
 ROOT = "SOFTWARE\\RemediateInjection"
 CONTROL = {"lf", "crlf", "cr", "nul", "tab-vt-ff", "escape-seq", "ios-newline-cmds", "ios-crlf-cmds", "ios-ctrl-z",
@@ -62,6 +65,33 @@ def _expected_key(n: int, text: str) -> str:
     return "\\".join(p for p in f"{ROOT}\\{n}\\{text}".split("\\") if p)
 
 
+def refusals(cli: Any, books: dict[str, Path]) -> dict[str, str]:
+    """{id: the one-line error} for playbooks that must each be refused. The first goes through the CLI's
+    `validate` (exit 1, one line on stderr, no traceback); the rest through what `validate` runs (load the
+    playbook, render it for every host), in process, with the inventory loaded once: the same errors, faster."""
+    from remediate.engine.plan import targets
+    from remediate.inventory import load_inventory
+    from remediate.playbook import load_catalog
+
+    out: dict[str, str] = {}
+    inventory = load_inventory(cli.inventory)
+    for index, (id_, book) in enumerate(books.items()):
+        if index == 0:
+            code, _, err = cli("validate", "-p", str(book))
+            lines = [line for line in err.strip().splitlines() if not line.startswith("warning: ")]
+            assert code == 1 and len(lines) == 1 and "Traceback" not in err, (id_, err)
+            out[id_] = lines[0]
+            continue
+        try:
+            targets(inventory, load_catalog([book]), list(inventory.hosts))
+        except InputError as exc:
+            out[id_] = f"error: {exc}"
+            assert "\n" not in str(exc), (id_, str(exc))
+        else:
+            raise AssertionError(f"{id_}: {book} was accepted")
+    return out
+
+
 @pytest.mark.parametrize("vector", list(VECTORS))
 def test_hostile_strings_are_stored_verbatim_or_refused(vector: str, hostile_strings: dict[str, str], make_lab: Any,
                                                         cli: Any, tmp_path: Path) -> None:
@@ -72,19 +102,13 @@ def test_hostile_strings_are_stored_verbatim_or_refused(vector: str, hostile_str
     sim, endpoint = lab.hosts["ex1"].sim, lab.hosts["ex1"].endpoint
     original = sim.registry.snapshot()
 
-    # Refusals: one playbook per refused string; `validate` names the field and contacts nobody.
-    for n, id_ in enumerate(ids):
-        if id_ not in refused:
-            continue
-        book = _write_playbook(tmp_path / f"refused-{n}.yaml", [build(n, f"{{{{ hostile_{n} }}}}", id_)])
-        endpoint.counters.reset()
-        code, out, err = cli("validate", "-p", str(book))
-        assert code == 1, (id_, out, err)
-        line = err.strip()
-        assert "\n" not in line and "Traceback" not in err, (id_, err)
-        assert f"{book}:" in line and "rules[0].resources[0]" in line, (id_, line)
+    # Refusals: one playbook per refused string, each an error naming file, line and field; nobody contacted.
+    books = {id_: _write_playbook(tmp_path / f"refused-{n}.yaml", [build(n, f"{{{{ hostile_{n} }}}}", id_)])
+             for n, id_ in enumerate(ids) if id_ in refused}
+    for id_, line in refusals(cli, books).items():
+        assert f"{books[id_]}:" in line and "rules[0].resources[0]" in line, (id_, line)
         assert any(word in line for word in refusal_words.split("|")), (id_, line)
-        assert endpoint.counters.snapshot().requests == 0
+    assert endpoint.counters.snapshot().requests == 0
 
     # Everything else: applied in one run, stored verbatim, by exactly the intended writes.
     accepted = [(n, id_) for n, id_ in enumerate(ids) if id_ not in refused]
@@ -129,3 +153,82 @@ def test_the_corpus_is_complete(hostile_strings: dict[str, str]) -> None:
                    "'@", '"@', "\x1a"]:
         assert needed in joined, repr(needed)
     assert max(len(t) for t in texts) >= 10000
+
+
+# ------------------------------------------------------------------------------------------------ other kinds
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+BANNER_TEXT = re.compile(r"[ -~]*")  # one line of printable ASCII
+
+
+def _book(path: Path, resources: list[dict[str, Any]]) -> Path:
+    doc = {"rules": [{"id": "hostile", "title": "Hostile strings", "cause": "a test", "source": "KB 0",
+                      "resources": resources}]}
+    path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    return path
+
+
+# field -> (resource for corpus entry n, does the documented rule accept the text, words of the refusal)
+OTHER_FIELDS: dict[str, tuple[Callable[[int], dict[str, Any]], Callable[[str], bool], str]] = {
+    "send_connector_name": (
+        lambda n: {"kind": "exchange_send_connector", "name": f"{{{{ hostile_{n} }}}}", "port": 587},
+        lambda text: not CONTROL_CHARS.search(text) and len(text) <= 64, "send connector name"),
+    "smart_host": (
+        lambda n: {"kind": "exchange_send_connector", "name": "Internet", "dns_routing_enabled": False,
+                   "smart_hosts": [f"{{{{ hostile_{n} }}}}"]},
+        lambda text: False, "smart host"),
+    "receive_connector_banner": (
+        lambda n: {"kind": "exchange_receive_connector", "identity": f"banner-{n}",
+                   "banner": f"220 {{{{ hostile_{n} }}}}"},
+        lambda text: bool(BANNER_TEXT.fullmatch(text)) and len(text) <= 506, "banner"),
+    "ios_inspect_name": (
+        lambda n: {"kind": "ios_config_line", "inspect_name": f"{{{{ hostile_{n} }}}}", "protocol": "esmtp",
+                   "state": "present"},
+        lambda text: False, "inspect_name"),
+}
+
+
+def test_hostile_strings_as_connector_names_banners_smart_hosts_and_ios_lines(
+        hostile_strings: dict[str, str], make_lab: Any, cli: Any, tmp_path: Path) -> None:
+    ids = list(hostile_strings)
+    variables = {f"hostile_{n}": hostile_strings[i] for n, i in enumerate(ids)}
+    names_ok = [n for n, i in enumerate(ids) if OTHER_FIELDS["send_connector_name"][1](hostile_strings[i])]
+    banners_ok = [n for n, i in enumerate(ids) if OTHER_FIELDS["receive_connector_banner"][1](hostile_strings[i])]
+    state = {"send_connectors": {hostile_strings[ids[n]]: {"port": 25} for n in names_ok},
+             "receive_connectors": {f"{{server}}\\banner-{n}": {"banner": None} for n in banners_ok}}
+    state["send_connectors"]["Internet"] = {"dns_routing_enabled": True, "smart_hosts": [], "port": 25}
+    lab = make_lab({"ex1": {"state": {"exchange": state}}}, vars=variables)
+    sim, endpoint = lab.hosts["ex1"].sim, lab.hosts["ex1"].endpoint
+    original = sim.exchange.snapshot()
+    # One more host, an IOS router that validation renders IOS rules for; `validate` never connects to it.
+    inventory = lab.inventory()
+    inventory["hosts"]["rtr1"] = {"connection": {"type": "ios_ssh", "address": "127.0.0.1", "port": 9,
+                                                 "validate_cert": False}, "vars": variables}
+    cli.inventory.write_text(json.dumps(inventory), encoding="utf-8")  # JSON is YAML
+
+    for field, (build, accepts, words) in OTHER_FIELDS.items():
+        books = {id_: _book(tmp_path / f"{field}-{n}.yaml", [build(n)])
+                 for n, id_ in enumerate(ids) if not accepts(hostile_strings[id_])}
+        for id_, line in refusals(cli, books).items():
+            assert f"{books[id_]}:" in line and "rules[0].resources[0]" in line and words in line, (field, id_, line)
+    assert endpoint.counters.snapshot().requests == 0
+
+    resources = [OTHER_FIELDS["send_connector_name"][0](n) for n in names_ok]
+    resources += [OTHER_FIELDS["receive_connector_banner"][0](n) for n in banners_ok]
+    book = _book(tmp_path / "accepted.yaml", resources)
+    sim.op_log.clear()
+    code, result = cli.json("apply", "-p", str(book), "--yes", "--limit", "ex1")
+    assert code == 0, result["hosts"][0]
+    writes = [(op, args) for op, args in sim.op_log if op.endswith(".set")]
+    assert {op for op, _ in sim.op_log} <= {"facts", "exchange.sendconnector.get", "exchange.sendconnector.set",
+                                            "exchange.receiveconnector.get", "exchange.receiveconnector.set"}
+    assert len(writes) == len(names_ok) + len(banners_ok)
+    snap = sim.exchange.snapshot()
+    for n in names_ok:
+        assert snap["send_connectors"][hostile_strings[ids[n]]]["port"] == 587, ids[n]
+    banners = {identity.split("\\")[-1]: spec["banner"] for identity, spec in snap["receive_connectors"].items()}
+    for n in banners_ok:
+        assert banners[f"banner-{n}"] == "220 " + hostile_strings[ids[n]], ids[n]
+
+    code, undone = cli.json("rollback", result["run_id"])
+    assert code == 0, undone
+    assert sim.exchange.snapshot() == original

@@ -240,6 +240,8 @@ CRASHES = [
     ("playbook", "!!set ", "!!set is not supported"),
     ("inventory", "hosts: !!omap [a: 1]", "!!omap is not supported"),
     ("waivers", "waivers: [!custom x]", "!custom is not supported"),
+    # A lone UTF-16 surrogate escape: once in a plan or a report it crashed the JSON writer (injection test).
+    ("playbook", 'rules: ["x\\ud83c"]', "rules[0]: holds an unpaired UTF-16 surrogate"),
     ("plan", _plan_with(before={"exists": True, "data": 0}), "hosts[0].items[0]: not a valid registry_value change"),
     ("plan", _plan_with(before=None), "not a valid registry_value change"),
     ("plan", _plan_with(kind="registry_valu"), "unknown resource kind 'registry_valu'"),
