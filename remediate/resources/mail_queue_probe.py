@@ -12,7 +12,9 @@ a reason}` (at most 200 queues), QUEUE `{"identity": str, "status": str, "messag
 str|null, "last_error": str|null}`:
 - Exchange 2000/2003: WMI root\\MicrosoftExchangeV2 Exchange_Link (Exchange System Manager's queues; identity
   `<protocol>/<virtual server>/<link name>`), status Retry / Frozen / Active / Ready from the link's state flags,
-  last_error its ExtendedStateInfo;
+  last_error its ExtendedStateInfo. That namespace is the Exchange 2003 SDK's; whether Exchange 2000 has it is
+  UNCONFIRMED (its documented class is root\\cimv2\\applications\\exchange ExchangeLink, which is not read), so
+  on Exchange 2000 the op may fail;
 - Exchange 2007-2019: Get-Queue (Identity, Status, MessageCount, NextHopDomain, LastError) through the Exchange
   Management Shell snap-in. Get-Queue asks the Transport service: while that service is stopped the agent answers
   no queues and `unavailable` with that reason, and the probe fails (a queue that cannot be read is not known to
