@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import math
 import subprocess
 import sys
 import time
@@ -85,10 +84,6 @@ def cells(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def cell_key(cell: dict[str, Any]) -> str:
     return f"N={cell['hosts']} R={cell['resources']} L={cell['latency_ms']} F={cell['forks']} {cell['transport']}"
-
-
-def floor_seconds(hosts: int, forks: int, requests_per_host: float, latency_s: float) -> float:
-    return math.ceil(hosts / forks) * requests_per_host * latency_s
 
 
 def format_row(row: dict[str, Any]) -> list[str]:

@@ -8,6 +8,8 @@ user waits for, minus loading the inventory and playbooks (a fixed cost per run,
 from __future__ import annotations
 
 import gc
+import json
+import math
 import multiprocessing
 import os
 import resource
@@ -47,8 +49,6 @@ def _raise_nofile(needed: int) -> str | None:
 
 def write_playbook(path: Path, resources: int) -> None:
     """R rules of one registry_value each (JSON is YAML): every value exists as 0 on the lab, every rule wants 1."""
-    import json
-
     rules = [{"id": f"bench-{i:03d}", "title": f"Bench setting {i}", "cause": "benchmark", "source": "bench",
               "resources": [{"kind": "registry_value", "hive": "HKLM", "key": labproc.BENCH_KEY,
                              "name": labproc.value_name(i), "type": "REG_DWORD", "data": 1}]}
@@ -72,7 +72,11 @@ class LabProcess:
         if not self._pipe.poll(READY_TIMEOUT):
             self.stop()
             raise RuntimeError("the lab process did not start in time")
-        kind, payload, _ = self._pipe.recv()
+        try:
+            kind, payload, _ = self._pipe.recv()
+        except EOFError:
+            self.stop()
+            raise RuntimeError(f"the lab process died while starting (exit code {self._process.exitcode})") from None
         if kind != "ready":
             self.stop()
             raise RuntimeError(f"the lab process failed to start:\n{payload}")
@@ -120,8 +124,7 @@ def _phase(name: str, cell: dict[str, Any], lab: LabProcess, work: Callable[[], 
 
 
 def _floor(hosts: int, forks: int, requests_per_host: float, latency_s: float) -> float:
-    import math
-
+    """ceil(N / F) x requests per host x L: the time the requests alone take with F hosts in flight."""
     return math.ceil(hosts / forks) * requests_per_host * latency_s
 
 
@@ -142,8 +145,6 @@ def run_cell(cell: dict[str, Any], progress: Callable[[str], None] = lambda _: N
             progress(f"    lab of {n} hosts x {r} values up in {time.monotonic() - started:.1f} s")
             lab.ask("latency", cell["latency_ms"] / 1000)
             inventory_path = workdir / "inventory.yaml"
-            import json
-
             inventory_path.write_text(json.dumps(lab.inventory), encoding="utf-8")
             playbook_path = workdir / "bench.yaml"
             write_playbook(playbook_path, r)
