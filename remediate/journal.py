@@ -86,7 +86,8 @@ class JournalRun:
 class Journal:
     def __init__(self, state_dir: Path) -> None:
         try:
-            state_dir.mkdir(parents=True, exist_ok=True)
+            # 700: the journal holds every value a run changed; only its owner needs to read it.
+            state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise RemediateError(f"cannot create state directory {state_dir}: {exc.strerror}") from None
         self.path = state_dir / "journal.sqlite"

@@ -18,6 +18,7 @@ from remediate.engine.fleet import ConnectionPool, call_agent
 from remediate.engine.hostlock import describe_holder
 from remediate.errors import HostError, RefusedError, RemediateError
 from remediate.inventory import load_inventory
+from remediate.transport.policy import warn_unverified
 
 
 @click.command("unlock")
@@ -28,6 +29,7 @@ from remediate.inventory import load_inventory
 def unlock_command(host: str, inventory: Path, run_id: str) -> int:
     """Clear the lock run RUN_ID holds on HOST (only that run's: another run's lock is left alone)."""
     inv = load_inventory(inventory)
+    warn_unverified(inv)
     if host not in inv.hosts:
         raise RemediateError(f"host {host!r} is not in the inventory {inventory}")
     pool = ConnectionPool(inv)
