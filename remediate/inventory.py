@@ -215,6 +215,7 @@ def load_inventory(path: Path) -> Inventory:
         raise lines.error((), f"expected a mapping with 'hosts:' at the top, found {type(source.data).__name__}")
     spec = validate(InventorySpec, source.data, lines)
     _validation_off_per_host_only(spec, lines)
+    _no_secret_variables(spec, lines)
     if not spec.hosts:
         raise lines.error(("hosts",), "no hosts defined")
     member_of: dict[str, list[str]] = {name: [] for name in spec.hosts}
@@ -257,3 +258,25 @@ def _validation_off_per_host_only(spec: InventorySpec, lines: LineMap) -> None:
         if connection.validate_cert is False:
             raise lines.error((*path, "validate_cert"), "validate_cert: false must be set on each host that needs "
                               "it (hosts.NAME.connection), never for a group or the whole inventory")
+
+
+_SECRET_NAME = re.compile(r"pass(word|wd|phrase)|secret|credential", re.IGNORECASE)
+
+
+def _no_secret_variables(spec: InventorySpec, lines: LineMap) -> None:
+    """Refuse variables named like secrets. Variables are rendered into playbooks, and from there into plan files,
+    reports and the journal: a password kept in one would be written to all of them. The only credential remediate
+    needs is the connection's, and it is a reference (remediate/credentials.py)."""
+    levels: list[tuple[tuple[Any, ...], dict[str, Any]]] = [(("vars",), spec.vars)]
+    levels += [(("groups", g, "vars"), s.vars) for g, s in spec.groups.items()]
+    levels += [(("hosts", h, "vars"), s.vars) for h, s in spec.hosts.items() if s is not None]
+    while levels:
+        path, mapping = levels.pop()
+        for key, value in mapping.items():
+            if isinstance(key, str) and _SECRET_NAME.search(key):
+                raise lines.error((*path, key), "a variable named like a secret would be written into plans, "
+                                  "reports and the journal; remediate takes no secrets as variables. The connection's "
+                                  "password is a reference: " + HOW_TO_REFERENCE)
+            if isinstance(value, dict):
+                levels.append(((*path, key), value))
+

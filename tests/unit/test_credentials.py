@@ -165,6 +165,11 @@ def _load(tmp_path: Path, text: str) -> Any:
         "{address: 127.0.0.1}", "{address: 127.0.0.1, validate_cert: false}"), "transport",
      "give the password to any server"),
     (INVENTORY.replace("scheme: https", "scheme: http\n  transport: basic"), "transport", "clear text"),
+    (INVENTORY.replace("{address: 127.0.0.1}", f"{{address: 127.0.0.1}}\n    vars: {{relay: {{smtp_password: "
+                                               f"'{SECRET}'}}}}"), "hosts.ex1.vars.relay.smtp_password",
+     "named like a secret"),
+    (INVENTORY.replace("g: {hosts: [ex1]}", f"g: {{hosts: [ex1], vars: {{api_secret: '{SECRET}'}}}}"),
+     "groups.g.vars.api_secret", "named like a secret"),
 ])
 def test_inventory_refusals_name_the_field_and_never_the_secret(tmp_path: Path, text: str, field: str,
                                                                words: str) -> None:
