@@ -282,3 +282,31 @@ def test_read_retry_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(UnreachableError):
         agent.call(conn, {"mode": "apply", "changes": []})
     assert conn.sent == 1
+
+
+def test_a_new_protocol_after_a_401_and_after_a_drop(make_lab: Any, cli: Any, lab_password: str) -> None:
+    """WinRMConnection.reset drops the Protocol whose NTLM context died; the next run logs on with a new one."""
+    from remediate.errors import AuthenticationError
+    from remediate.inventory import load_inventory
+    from remediate.transport.winrm import WinRMConnection
+
+    lab = make_lab({HOST: START})
+    endpoint = lab.hosts[HOST].endpoint
+    conn = WinRMConnection(load_inventory(cli.inventory).hosts[HOST], lab_password)
+    read = {"mode": "read", "ops": [{"id": "f", "op": "facts", "args": {}}]}
+    try:
+        assert agent.call(conn, read)["results"][0]["ok"]
+        first = conn._protocol
+        endpoint.faults.status_401 = True
+        with pytest.raises(AuthenticationError):
+            agent.call(conn, read)
+        assert conn._protocol is None
+        endpoint.faults.status_401 = False
+        assert agent.call(conn, read)["results"][0]["ok"]
+        second = conn._protocol
+        assert second is not None and second is not first
+        endpoint.faults.drop_on_action = "Command"
+        assert agent.call(conn, read)["results"][0]["ok"]  # dropped, then sent again as a read on a new Protocol
+        assert conn._protocol is not second and endpoint.faults.drop_on_action is None
+    finally:
+        conn.close()

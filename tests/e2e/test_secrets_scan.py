@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
 import stat
 import urllib.parse
@@ -21,6 +22,7 @@ from typing import Any
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
+from ruamel.yaml import YAML
 
 from remediate import credentials
 
@@ -95,7 +97,7 @@ def test_no_artifact_of_a_full_cycle_holds_the_password(make_lab: Any, cli: Any,
         debug_run("check", "-p", str(book), *args, expect=(2,) if name == "before" else (0,))
         if name == "before":
             out = debug_run("apply", str(plan_file), "-p", str(book), "--yes", "--json")
-            run_id = __import__("json").loads(out)["run_id"]
+            run_id = json.loads(out)["run_id"]
     run("history")
     run("history", "--json")
     run("validate", "-p", str(book))
@@ -143,3 +145,25 @@ def test_no_artifact_of_a_full_cycle_holds_the_password(make_lab: Any, cli: Any,
     found.update({str(p.relative_to(tmp_path)): leaks(p.read_bytes(), secrets) for p in files})
     assert {k: v for k, v in found.items() if v} == {}
     credentials.forget_all()
+
+
+def test_certificate_validation_is_on_by_default_and_off_only_with_a_warning(make_lab: Any, cli: Any, playbook: Any,
+                                                                             lab_password: str) -> None:
+    """HTTPS lab with its own CA. Without the CA the default refuses the server; validate_cert: false on the host
+    connects, and every run says so on stderr, naming the host (stdout stays the JSON document)."""
+    make_lab({"ex1": START}, https=True)
+    book = playbook(DESIRED)
+    inventory = YAML(typ="safe").load(cli.inventory.read_text(encoding="utf-8"))
+    del inventory["connection"]["ca_file"]  # trust only what requests ships: the lab's CA is not in it
+    cli.inventory.write_text(json.dumps(inventory), encoding="utf-8")
+    code, plan = cli.json("plan", "-p", str(book))
+    assert code == 1 and plan["hosts"][0]["error"]["type"] == "unreachable"
+    assert "TLS failed" in plan["hosts"][0]["error"]["message"]
+
+    inventory["hosts"]["ex1"]["connection"]["validate_cert"] = False
+    cli.inventory.write_text(json.dumps(inventory), encoding="utf-8")
+    for _ in range(2):
+        code, out, err = cli("plan", "-p", str(book), "--json")
+        assert code == 2 and json.loads(out)["hosts"][0]["status"] == "drift"
+        assert "warning: host ex1: TLS certificate validation is off (validate_cert: false" in err
+        assert lab_password not in out + err
