@@ -11,7 +11,7 @@ import click
 from remediate.cli import common
 from remediate.cli.exitcodes import ExitCode
 from remediate.engine.fleet import ConnectionPool
-from remediate.engine.model import HostOutcome
+from remediate.engine.model import HostOutcome, HostStatus
 from remediate.engine.run import RunContext, apply_plan, make_plan, rollback_run
 from remediate.inventory import load_inventory
 from remediate.journal import Journal
@@ -26,6 +26,7 @@ from remediate.reports.terminal import print_plan, print_run
 def demo_command(scenario: str, keep: Path | None) -> int:
     """Run the whole cycle against simulated Exchange servers; exits 0 when every step did what it should."""
     from remediate.lab.fleet import PASSWORD_ENV, Lab
+    from remediate.lab.symptoms import advance
 
     out = common.console()
     with tempfile.TemporaryDirectory(prefix="remediate-demo-") as tmp:
@@ -47,7 +48,11 @@ def demo_command(scenario: str, keep: Path | None) -> int:
                 out.rule("2. apply: fix it (snapshot journaled first, every write verified)")
                 applied = apply_plan(ctx, first, journal, "remediate demo")
                 print_run(applied, out)
-                out.rule("3. plan again: nothing left to do")
+                out.rule("3. a day later (simulated): plan again, nothing left to do")
+                # Event 4006 stays in the log for the probe's 24-hour window; the lab's clock can move on, a
+                # real server's cannot. The queues drain as soon as the causes are gone.
+                for host in lab.hosts.values():
+                    advance(host.sim, 24 * 60)
                 second = make_plan(ctx, hosts)
                 print_plan(second, out)
                 out.rule(f"4. rollback {applied.run_id}: back to how it was")
@@ -61,6 +66,7 @@ def demo_command(scenario: str, keep: Path | None) -> int:
         first.change_count > 0
         and all(h.outcome in (HostOutcome.APPLIED, HostOutcome.NO_CHANGES) for h in applied.hosts)
         and second.change_count == 0 and not second.has_errors
+        and all(h.status is HostStatus.COMPLIANT for h in second.hosts)
         and all(h.outcome is HostOutcome.APPLIED for h in undone.hosts)
         and third.change_count == first.change_count
     )

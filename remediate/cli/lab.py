@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from remediate.cli import common
+from remediate.errors import RemediateError
 
 
 @click.group("lab")
@@ -36,12 +37,17 @@ def serve_command(scenario: str, inventory_out: Path | None, auth: str, https: b
     out = common.console()
     password = os.environ.get(PASSWORD_ENV)
     base = (inventory_out.parent if inventory_out else Path.cwd()) / ".remediate-lab"
-    lab = Lab.from_scenario(scenario, auth=auth, https=https, tls_dir=base if https else None, password=password,
-                            base_port=base_port or None,
-                            allow_unencrypted=allow_unencrypted)
+    try:
+        lab = Lab.from_scenario(scenario, auth=auth, https=https, tls_dir=base if https else None,
+                                password=password, base_port=base_port or None, allow_unencrypted=allow_unencrypted)
+        lab.start()
+    except OSError as exc:
+        # Most often another lab (or anything) already holds the fixed ports.
+        raise RemediateError(f"lab cannot listen on loopback from port {base_port}: {exc.strerror or exc}; "
+                             "stop the other lab, or use --base-port 0 (any free ports) or another base") from None
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with lab:
+    try:
         for name, host in lab.hosts.items():
             out.print(f"{name}: {host.endpoint.url} ({auth}{', TLS' if https else ', message encryption'})")
         if inventory_out is not None:
@@ -62,4 +68,6 @@ def serve_command(scenario: str, inventory_out: Path | None, auth: str, https: b
                 pass
         except KeyboardInterrupt:
             pass
+    finally:
+        lab.stop()
     return 0

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from remediate.engine.model import HostOutcome, HostStatus, ItemStatus, Plan, RunResult
+from remediate.engine.model import HostOutcome, HostStatus, ItemStatus, Plan, PlanItem, RunResult
 from remediate.journal import JournalRun
 
 _HOST_STYLE = {HostStatus.COMPLIANT: "green", HostStatus.DRIFT: "yellow", HostStatus.ERROR: "red"}
@@ -38,28 +38,53 @@ def show(value: Any, limit: int = 120) -> str:
 
 
 def print_plan(plan: Plan, console: Console) -> None:
+    """Per host: its status, what the catalog found (counts), then every item that needs a person's eyes.
+
+    Compliant and not-applicable items are only counted: with the whole catalog most rules do not apply to a
+    given platform, and listing them would bury the few lines that matter. `--json` has every item.
+    """
     for host in plan.hosts:
         style = _HOST_STYLE[host.status]
-        console.print(f"[bold]{escape(host.host)}[/] [{style}]{host.status.value}[/] ({escape(host.endpoint)})")
+        console.print(f"[bold]{escape(host.host)}[/] [{style}]{host.status.value}[/] ({escape(host.endpoint)})"
+                      + (f" [dim]{_counts(host.items)}[/]" if host.items else ""))
         if host.error:
             console.print(f"  [red]error[/] {escape(host.error.type)}: {escape(host.error.message)}")
-        for item in host.items:
-            if item.status is ItemStatus.COMPLIANT:
-                continue
-            head = f"  [{_item_style(item.status)}]{item.status.value}[/] {escape(item.rule_id)}: "
-            console.print(head + escape(item.description))
-            if item.status in (ItemStatus.DRIFT, ItemStatus.MANUAL, ItemStatus.FAILED):
-                console.print(f"      {escape(show(item.before))} -> {escape(show(item.after))}")
-                console.print(f"      [dim]{escape(item.rule_title)} (source: {escape(item.source)})[/]")
-                if item.status is ItemStatus.MANUAL and item.advice:
-                    console.print(f"      [cyan]manual:[/] {escape(item.advice)}")
-            elif item.status is ItemStatus.ERROR:
-                console.print(f"      [red]{escape(item.error or '')}[/]")
+        _print_findings(host.items, console)
     changes = plan.change_count
     errors = sum(1 for h in plan.hosts if h.status is HostStatus.ERROR)
     console.print(f"\nPlan: {changes} change{'s' if changes != 1 else ''} on "
                   f"{sum(1 for h in plan.hosts if h.changes)} of {len(plan.hosts)} host(s)"
                   + (f", {errors} host(s) with errors" if errors else "") + ".")
+
+
+def _print_findings(items: list[PlanItem], console: Console) -> None:
+    """Items that need attention, grouped by rule: the rule's title, source and advice once, then its resources."""
+    groups: dict[str, list[PlanItem]] = {}
+    for item in items:
+        if item.status not in (ItemStatus.COMPLIANT, ItemStatus.NOT_APPLICABLE):
+            groups.setdefault(item.rule_id, []).append(item)
+    for rule_id, found in groups.items():
+        first = found[0]
+        statuses = sorted({i.status.value for i in found})
+        style = _item_style(ItemStatus(statuses[0]))
+        console.print(f"  [{style}]{'/'.join(statuses)}[/] [bold]{escape(rule_id)}[/]: {escape(first.rule_title)}")
+        console.print(f"      [dim]source: {escape(first.source)}[/]")
+        if first.remedy == "manual" and first.advice and any(i.status is ItemStatus.MANUAL for i in found):
+            console.print(f"      [cyan]manual:[/] {escape(first.advice)}")
+        for item in found:
+            if item.status is ItemStatus.ERROR:
+                console.print(f"      {escape(item.description)}: [red]{escape(item.error or '')}[/]")
+            else:
+                console.print(f"      {escape(item.description)}: {escape(show(item.before))} -> "
+                              f"{escape(show(item.after))}")
+
+
+def _counts(items: list[Any]) -> str:
+    counted: dict[str, int] = {}
+    for item in items:
+        label = item.status.value.replace("_", " ")
+        counted[label] = counted.get(label, 0) + 1
+    return "(" + ", ".join(f"{n} {label}" for label, n in sorted(counted.items())) + ")"
 
 
 def _item_style(status: ItemStatus) -> str:
