@@ -116,12 +116,6 @@ def render_script() -> str:
     return script
 
 
-def encode_request(request: dict[str, Any]) -> str:
-    """The request as the agent script receives it: base64 of ASCII JSON (non-ASCII escaped, so any code page is
-    safe). The bootstrap rebuilds exactly this from the compressed line on stdin."""
-    return base64.b64encode(request_json(request)).decode("ascii")
-
-
 def request_json(request: dict[str, Any]) -> bytes:
     return json.dumps(request, ensure_ascii=True, separators=(",", ":"), sort_keys=True).encode("ascii")
 

@@ -11,7 +11,6 @@ from remediate.engine.batches import Rollout
 from remediate.engine.fleet import DEFAULT_FORKS, ConnectionPool, NoProgress, Progress, for_each_host
 from remediate.engine.hostlock import lock_request
 from remediate.engine.model import (
-    ErrorInfo,
     HostOutcome,
     HostPlan,
     HostResult,
@@ -231,7 +230,3 @@ def _rollback_host(name: str, changes: list[Change], ctx: RunContext, journal: J
     # Undo in reverse order of the original application: later changes may build on earlier ones.
     return apply_host(name, list(reversed(undo)), connection, journal, run_id, hint, lock_request(run_id))
 
-
-def error_plan_for(host: str, endpoint: str, error: HostError) -> HostPlan:
-    return HostPlan(host=host, endpoint=endpoint, status=HostStatus.ERROR,
-                    error=ErrorInfo(type=error.kind, message=error.problem))
