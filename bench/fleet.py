@@ -32,7 +32,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-TRANSPORTS = ("ntlm-http-encrypted", "https", "basic-https")
+# https: NTLM over TLS, no message sealing, the lab's CA as ca_file; https-certifi: the same with requests' CA bundle
+# plus the lab's CA as ca_file (what a host without ca_file loads); basic-https: Basic over TLS.
+TRANSPORTS = ("ntlm-http-encrypted", "https", "https-certifi", "basic-https")
 MATRIX = {"hosts": [1, 10, 100, 1000], "resources": [10, 100], "latency": [0, 20], "forks": [10, 50],
           "transport": ["ntlm-http-encrypted", "https"]}
 CELL_TIMEOUT = 3600

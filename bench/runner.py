@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import labproc
+import requests.certs
 
 from remediate.engine.fleet import ConnectionPool
 from remediate.engine.model import HostOutcome, HostStatus, Plan
@@ -61,7 +62,7 @@ class LabProcess:
 
     def __init__(self, hosts: int, resources: int, transport: str, workdir: Path) -> None:
         self.password = secrets.token_urlsafe(18)
-        https = transport in ("https", "basic-https")
+        https = transport in ("https", "https-certifi", "basic-https")
         auth = "basic" if transport == "basic-https" else "ntlm"
         context = multiprocessing.get_context("spawn")
         self._pipe, child = context.Pipe()
@@ -145,7 +146,15 @@ def run_cell(cell: dict[str, Any], progress: Callable[[str], None] = lambda _: N
             progress(f"    lab of {n} hosts x {r} values up in {time.monotonic() - started:.1f} s")
             lab.ask("latency", cell["latency_ms"] / 1000)
             inventory_path = workdir / "inventory.yaml"
-            inventory_path.write_text(json.dumps(lab.inventory), encoding="utf-8")
+            inventory_data = lab.inventory
+            if cell["transport"] == "https-certifi":
+                # What a host without `ca_file` trusts (requests' CA bundle), plus the lab's CA so it validates.
+                bundle = workdir / "certifi-and-lab-ca.pem"
+                bundle.write_text(Path(requests.certs.where()).read_text(encoding="ascii") + "\n"
+                                  + Path(inventory_data["connection"]["ca_file"]).read_text(encoding="ascii"),
+                                  encoding="ascii")
+                inventory_data["connection"]["ca_file"] = str(bundle)
+            inventory_path.write_text(json.dumps(inventory_data), encoding="utf-8")
             playbook_path = workdir / "bench.yaml"
             write_playbook(playbook_path, r)
             os.environ[PASSWORD_ENV] = lab.password
