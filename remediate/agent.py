@@ -37,17 +37,20 @@ POWERSHELL_ARGS = ("-NoLogo", "-NoProfile", "-NonInteractive", "-ExecutionPolicy
 # Reads stdin (`$input` enumerates its lines, as in Ansible's proven bootstrap): line 1 is the request, line 2 the
 # agent script, each gzip-compressed and base64-encoded (see `build_stdin`). It hands the script the request as
 # base64 of its JSON, as before compression. GZipStream, StreamReader and the unary-comma array argument all exist in
-# PowerShell 2.0 / .NET 2.0. Kept small: it travels on the command line, which cmd.exe caps at 8191 characters.
+# PowerShell 2.0 / .NET 2.0; type names are written in full rather than relying on PowerShell's "System." lookup.
+# Kept small: it travels on the command line, which cmd.exe caps at 8191 characters.
 BOOTSTRAP = "\n".join(
     [
         "$ErrorActionPreference = 'Stop'",
         "$lines = @($input)",
         "function Expand-Line([string]$Packed) {",
-        "    $memory = New-Object IO.MemoryStream(,[Convert]::FromBase64String($Packed))",
-        "    $unzip = New-Object IO.Compression.GZipStream($memory, [IO.Compression.CompressionMode]::Decompress)",
-        "    (New-Object IO.StreamReader($unzip, [Text.Encoding]::ASCII)).ReadToEnd()",
+        "    $memory = New-Object System.IO.MemoryStream(,[System.Convert]::FromBase64String($Packed))",
+        "    $mode = [System.IO.Compression.CompressionMode]::Decompress",
+        "    $unzip = New-Object System.IO.Compression.GZipStream($memory, $mode)",
+        "    (New-Object System.IO.StreamReader($unzip, [System.Text.Encoding]::ASCII)).ReadToEnd()",
         "}",
-        "$request = [Convert]::ToBase64String([Text.Encoding]::ASCII.GetBytes((Expand-Line $lines[0])))",
+        "$json = [System.Text.Encoding]::ASCII.GetBytes((Expand-Line $lines[0]))",
+        "$request = [System.Convert]::ToBase64String($json)",
         "$agent = [ScriptBlock]::Create((Expand-Line $lines[1]))",
         "& $agent $request",
     ]
