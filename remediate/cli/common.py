@@ -70,7 +70,7 @@ def build_context(inventory: Path, playbooks: tuple[Path, ...], forks: int = DEF
     inv = load_inventory(inventory)
     warn_unverified(inv)  # every run, naming each host whose identity is not checked
     catalog = load_catalog(list(playbooks) or [packaged_playbook()])
-    return RunContext(inventory=inv, catalog=catalog, pool=ConnectionPool(inv), forks=forks)
+    return RunContext(inventory=inv, catalog=catalog, pool=ConnectionPool(inv, forks=forks), forks=forks)
 
 
 def console(as_json: bool = False) -> Console:

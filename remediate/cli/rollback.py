@@ -35,7 +35,7 @@ def rollback_command(run_id: str, inventory: Path, hosts: tuple[str, ...], state
     warn_unverified(inv)
     from remediate.engine.progress import make_progress
 
-    ctx = RunContext(inventory=inv, catalog=Catalog(), pool=ConnectionPool(inv), forks=forks,
+    ctx = RunContext(inventory=inv, catalog=Catalog(), pool=ConnectionPool(inv, forks=forks), forks=forks,
                      progress=make_progress(progress))
     journal = Journal(state_dir or common.default_state_dir())
     try:

@@ -94,8 +94,10 @@ ConnectionFactory = Callable[[str], Connection]
 class ConnectionPool:
     """One connection (one WinRM shell) per host for the whole run; `close_all` deletes the shells."""
 
-    def __init__(self, inventory: Inventory, factory: ConnectionFactory | None = None) -> None:
+    def __init__(self, inventory: Inventory, factory: ConnectionFactory | None = None,
+                 forks: int = DEFAULT_FORKS) -> None:
         self._inventory = inventory
+        self._forks = forks
         self._factory = factory or self._winrm
         self._connections: dict[str, Connection] = {}
         self._lock = threading.Lock()
@@ -125,7 +127,9 @@ class ConnectionPool:
     def close_all(self) -> None:
         with self._lock:
             connections, self._connections = list(self._connections.values()), {}
-        with ThreadPoolExecutor(max_workers=max(1, min(16, len(connections)))) as pool:
+        # As wide as the run itself: deleting shells is one request per host, and a fixed width would make a run
+        # with many forks wait on the slowest few at the very end.
+        with ThreadPoolExecutor(max_workers=max(1, min(self._forks, len(connections)))) as pool:
             list(pool.map(lambda c: c.close(), connections))
 
 
