@@ -140,7 +140,7 @@ class Lab:
             for domain, data in [*platform_state(spec.platform).items(), *spec.state.items()]:
                 getattr(sim, domain).load(data)
             port = base_port + number if base_port else 0
-            endpoint = self._wsman.add_host(spec.name, _handler(sim), self.config, port=port)
+            endpoint = self._wsman.add_host(spec.name, _handler(sim, self), self.config, port=port)
             self.hosts[spec.name] = LabHost(sim, endpoint, spec.vars)
         self.routers: dict[str, SimRouter] = {}
         self._router_vars: dict[str, dict[str, Any]] = {}
@@ -241,9 +241,13 @@ def _lab_vars(variables: dict[str, Any], lab_smtp: dict[str, str]) -> dict[str, 
     return {k: resolve(v) for k, v in variables.items()}
 
 
-def _handler(sim: SimHost):  # type: ignore[no-untyped-def]
+def _handler(sim: SimHost, lab: Lab):  # type: ignore[no-untyped-def]
     def handle(command: str, arguments: list[str], stdin: bytes) -> CommandOutput:
         stdout, stderr, code = sim.run_command(command, arguments, stdin)
+        try:
+            lab.network.sync_host(sim.name)  # a command may have stopped or started the SMTP service
+        except OSError:
+            pass  # the port was taken meanwhile: the next command or probe tries again
         return CommandOutput(stdout, stderr, code)
 
     return handle
