@@ -34,7 +34,11 @@ from remediate.lab.wsman import AuthMode, CommandOutput, EndpointConfig, HostEnd
 from remediate.yamlsrc import load, loads
 
 PASSWORD_ENV = "REMEDIATE_LAB_PASSWORD"
-_HOST_KEYS = ("platform", "antivirus", "vars")
+_HOST_KEYS = ("platform", "antivirus", "vars", "faults")
+# What a scenario may inject on a host's WS-Management endpoint (remediate/lab/wsman/model.py Faults); tests and
+# benchmarks may also set them at run time through `lab.hosts[name].endpoint.faults`.
+_FAULT_FIELDS = {"latency": (int, float), "drop_at_request": int, "drop_on_action": str, "status_401": bool,
+                 "fault_500": bool, "slow_receive": (int, float)}
 LAB_USER = "LAB\\remediate"
 ROUTER_USER = "remediate"  # IOS user names take no domain part
 
@@ -47,6 +51,7 @@ class HostScenario:
     vars: dict[str, Any] = field(default_factory=dict)
     # domain -> that domain's scenario data, loaded with `getattr(sim, domain).load(data)` (registry, services, ...)
     state: dict[str, Any] = field(default_factory=dict)
+    faults: dict[str, Any] = field(default_factory=dict)  # Faults field -> value, set when the lab is built
 
 
 @dataclass
@@ -86,8 +91,15 @@ def load_scenario(name_or_path: str) -> Scenario:
         if unknown:
             raise source.lines.error(("hosts", name, unknown[0]), "unknown host key; expected "
                                      + ", ".join([*_HOST_KEYS, *SimHost.state_domains()]))
+        faults = spec.get("faults") or {}
+        for key, value in (faults.items() if isinstance(faults, dict) else [(None, faults)]):
+            kinds = _FAULT_FIELDS.get(str(key))
+            if kinds is None or isinstance(value, bool) is not (kinds is bool) or not isinstance(value, kinds):
+                raise source.lines.error(("hosts", name, "faults", *([key] if key else [])),
+                                         "expected faults as a mapping of " + ", ".join(_FAULT_FIELDS)
+                                         + " to numbers, a name (drop_on_action) or true/false")
         hosts.append(HostScenario(name, platform, list(spec.get("antivirus") or []), dict(spec.get("vars") or {}),
-                                  state))
+                                  state, dict(faults)))
     network = {}
     for key in ("peers", "routers"):
         entries = data.get(key) or {}
@@ -141,6 +153,8 @@ class Lab:
                 getattr(sim, domain).load(data)
             port = base_port + number if base_port else 0
             endpoint = self._wsman.add_host(spec.name, _handler(sim, self), self.config, port=port)
+            for key, value in spec.faults.items():
+                setattr(endpoint.faults, key, value)
             self.hosts[spec.name] = LabHost(sim, endpoint, spec.vars)
         self.routers: dict[str, SimRouter] = {}
         self._router_vars: dict[str, dict[str, Any]] = {}
