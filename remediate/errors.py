@@ -90,6 +90,8 @@ class TransportError(HostError):
     """The WS-Management conversation failed (SOAP fault, timeout, broken answer)."""
 
     kind = "transport"
+    # The WS-Management fault code when the failure was a SOAP fault (callers branch on it, never on the text).
+    fault_code: int | None = None
 
 
 class AgentError(HostError):

@@ -173,10 +173,6 @@ def _after_lost_connection(host: str, changes: list[Change], connection: Connect
                       message=f"{cause.problem} during apply; the host is partly changed: {rollback_hint}")
 
 
-# How long to wait for a command whose answer was lost on the way back (its input had all been sent) to finish.
-COLLECT_BUDGET_SECONDS = 60.0
-
-
 def _collect(connection: Connection, handle: object) -> tuple[bool, dict[str, Any] | None]:
     """(the command finished, its parsed answer or None), from a new session; (False, None) if not followed."""
     try:

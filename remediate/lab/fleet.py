@@ -232,6 +232,10 @@ class Lab:
                      f"# never stored: export {PASSWORD_ENV} before running remediate against this lab.\n")
             yaml.dump(self.inventory(str(known_hosts) if known_hosts else None), fh)
 
+    def expire_shells(self, name: str) -> int:
+        """Expire a host's WinRS shells, as an idle timeout or a WinRM restart does between two phases of a run."""
+        return self._wsman.expire_shells(name)
+
     def total_writes(self) -> int:
         return sum(h.sim.writes for h in self.hosts.values())
 

@@ -35,6 +35,10 @@ from remediate.transport.base import CommandResult, Connection
 # pywinrm's default MaxEnvelopeSize is 153600 bytes; base64 grows data by 4/3 and the envelope adds ~1.5 KB.
 STDIN_CHUNK = 96 * 1024
 UTF8_CODEPAGE = 65001
+# WS-Management fault code for a shell id the server does not know (MS-WSMV; what Windows answers once a shell
+# has expired or WinRM restarted).
+SHELL_NOT_FOUND = 2150858843
+
 
 
 class WinRMConnection(Connection):
@@ -86,7 +90,16 @@ class WinRMConnection(Connection):
 
     def run(self, command: str, arguments: list[str], stdin: bytes) -> CommandResult:
         protocol, shell_id = self._open()
-        command_id = self._call(lambda: protocol.run_command(shell_id, command, arguments))
+        try:
+            command_id = self._call(lambda: protocol.run_command(shell_id, command, arguments))
+        except TransportError as exc:
+            if exc.fault_code != SHELL_NOT_FOUND:
+                raise
+            # The shell expired between phases (idle timeout, WinRM restarted). No command was started in it,
+            # so starting this one in a new shell is safe, for an apply as much as for a read.
+            self.reset()
+            protocol, shell_id = self._open()
+            command_id = self._call(lambda: protocol.run_command(shell_id, command, arguments))
         input_closed = False
         try:
             for start in range(0, max(len(stdin), 1), STDIN_CHUNK):
@@ -146,8 +159,10 @@ class WinRMConnection(Connection):
             raise AuthenticationError(self.host, f"credentials refused by {self._conn.endpoint} "
                                       f"(user {self._conn.user}, HTTP 401 during the NTLM handshake)") from None
         except WSManFaultError as exc:
-            raise TransportError(self.host, f"WS-Management fault {exc.wsman_fault_code or exc.code}: "
-                                 f"{(exc.reason or '').strip()}", transient=_transient_fault(exc)) from None
+            error = TransportError(self.host, f"WS-Management fault {exc.wsman_fault_code or exc.code}: "
+                                   f"{(exc.reason or '').strip()}", transient=_transient_fault(exc))
+            error.fault_code = exc.wsman_fault_code
+            raise error from None
         except WinRMOperationTimeoutError:
             raise TransportError(self.host, "operation timed out", transient=True) from None
         except WinRMTransportError as exc:

@@ -44,3 +44,30 @@ def test_bad_faults_in_a_scenario_are_refused_with_file_and_line(write, faults):
     with pytest.raises(InputError) as caught:
         load_scenario(str(path))
     assert "bad.yaml:4" in str(caught.value) and "faults" in str(caught.value)
+
+
+def test_a_shell_that_expired_between_plan_and_apply_is_replaced(make_lab, cli, playbook, tmp_path):
+    """Interactive apply keeps the plan's shell; if Windows expired it meanwhile, the apply (not yet started
+    anywhere) starts in a new shell instead of failing the host."""
+    from remediate.engine.fleet import ConnectionPool
+    from remediate.engine.model import HostOutcome
+    from remediate.engine.run import RunContext, apply_plan, make_plan
+    from remediate.inventory import load_inventory
+    from remediate.journal import Journal
+    from remediate.playbook import load_catalog
+
+    lab = make_lab({"ex1": {}})
+    book = playbook([{"hive": "HKLM", "key": "SOFTWARE\\Remediate\\Expiry", "name": "V", "type": "REG_SZ",
+                      "data": "x"}])
+    inventory = load_inventory(cli.inventory)
+    ctx = RunContext(inventory=inventory, catalog=load_catalog([book]), pool=ConnectionPool(inventory))
+    journal = Journal(tmp_path / "state")
+    try:
+        plan = make_plan(ctx, ["ex1"])
+        assert lab.expire_shells("ex1") == 1
+        result = apply_plan(ctx, plan, journal, "test")
+    finally:
+        ctx.pool.close_all()
+        journal.close()
+    assert result.hosts[0].outcome is HostOutcome.APPLIED, result.hosts[0].message
+    assert lab.hosts["ex1"].sim.registry.get("HKLM", "SOFTWARE\\Remediate\\Expiry", "V")["data"] == "x"

@@ -112,6 +112,12 @@ class WSManLab:
         with self._lock:
             return self._hosts[name].registry.shell_count()
 
+    def expire_shells(self, name: str) -> int:
+        """Expire every shell of a host (idle timeout, WinRM restart); the next use of one gets Windows' fault."""
+        with self._lock:
+            registry = self._hosts[name].registry
+        return registry.expire_all()
+
     def start(self) -> None:
         """Start serving in background threads; returns once every listener accepts connections."""
         with self._lock:

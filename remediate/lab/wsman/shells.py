@@ -108,6 +108,14 @@ class ShellRegistry:
         with self._cond:
             return len(self._shells)
 
+    def expire_all(self) -> int:
+        """Forget every shell, as Windows does when a shell's idle timeout passes or WinRM restarts."""
+        with self._cond:
+            shells = list(self._shells.values())
+        for shell in shells:
+            self.delete_shell(shell)
+        return len(shells)
+
     # --- commands -----------------------------------------------------------------------------------------------
     def add_command(self, shell: Shell, command: str, arguments: list[str]) -> Command:
         cmd = Command(_new_id(), command, list(arguments))
