@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 
 from remediate.lab.state import InvalidArgument, StateError
 from remediate.resources.exchange_send_connector import IPV4, is_wire_smart_host
+from remediate.resources.wintext import fold
 
 # The snap-ins the agent loads, newest first (templates/agent/exchange.ps1 holds the same constants).
 SNAPIN_2013 = "Microsoft.Exchange.Management.PowerShell.SnapIn"
@@ -72,15 +73,8 @@ def wire_smart_hosts(hosts: list[str]) -> list[str]:
 
 
 def same_name(left: str, right: str) -> bool:
-    """.NET's OrdinalIgnoreCase: per character, upper-cased only where that keeps one character (not ß -> SS)."""
-    if len(left) != len(right):
-        return False
-    return all(a == b or _upper(a) == _upper(b) for a, b in zip(left, right))
-
-
-def _upper(char: str) -> str:
-    upper = char.upper()
-    return upper if len(upper) == 1 else char
+    """.NET's OrdinalIgnoreCase, as the Windows-host kinds compare names (remediate.resources.wintext.fold)."""
+    return fold(left) == fold(right)
 
 
 def banner_ok(banner: Any) -> bool:
