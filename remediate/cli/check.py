@@ -18,14 +18,14 @@ from rich.markup import escape
 from remediate.cli import common
 from remediate.cli.exitcodes import ExitCode
 from remediate.engine.fleet import select_hosts
-from remediate.engine.model import ItemStatus
+from remediate.engine.model import ItemStatus, PlanItem
 from remediate.engine.progress import make_progress
 from remediate.engine.run import make_plan
 from remediate.reports.html import write_html
 from remediate.reports.jsonreport import render_json, write_json
 from remediate.reports.junit import write_junit
 from remediate.reports.sarif import RuleInfo, rule_infos, write_sarif
-from remediate.reports.terminal import show
+from remediate.reports.terminal import print_host
 from remediate.waivers import Assessment, FailOn, WaiverEntry, assess, load_waivers
 
 FORMATS = ("junit", "json", "html", "sarif")
@@ -114,40 +114,24 @@ def _write(target: ReportTarget, assessment: Assessment, code: int, rules: dict[
     return target
 
 
-_STYLE = {"compliant": "green", "drift": "yellow", "manual": "cyan", "failed": "red", "waived": "green",
-          "error": "red"}
-
-
 def print_check(assessment: Assessment, code: int, console: Console) -> None:
-    """Per host: every deviation with live -> desired, what a waiver did to it; then waivers and the verdict."""
+    """Per host, as plan shows it, with what a waiver did to each deviation; then unused waivers and the verdict."""
     for host in assessment.plan.hosts:
         failing = any(assessment.is_failing_drift(host.host, n, i) for n, i in enumerate(host.items))
         state = "error" if host.status.value == "error" else ("drift" if failing else "compliant")
-        console.print(f"[bold]{escape(host.host)}[/] [{_STYLE[state]}]{state}[/] ({escape(host.endpoint)})")
-        if host.error is not None:
-            console.print(f"  [red]error[/] {escape(host.error.type)}: {escape(host.error.message)}")
-        for n, item in enumerate(host.items):
-            if item.status in (ItemStatus.COMPLIANT, ItemStatus.NOT_APPLICABLE):
-                continue
-            waiver = assessment.waiver_for(host.host, n)
-            label = waiver.status if waiver is not None and waiver.status == "waived" else item.status.value
-            style = _STYLE.get(label, "yellow")  # a status added later still prints, in the colour of drift
-            console.print(f"  [{style}]{label}[/] {escape(item.rule_id)}: {escape(item.description)}")
-            if item.status is ItemStatus.ERROR:
-                console.print(f"      [red]{escape(item.error or '')}[/]")
-                continue
-            console.print(f"      {escape(show(item.before))} -> {escape(show(item.after))}")
-            console.print(f"      [dim]{escape(item.rule_title)} (source: {escape(item.source)})[/]")
-            if waiver is not None:
-                w = waiver.entry.waiver
-                if waiver.status == "waived":
-                    console.print(f"      [green]waived[/] until {w.expires.isoformat()} by "
-                                  f"{escape(waiver.entry.where)}: {escape(w.justification)}")
-                else:
-                    console.print(f"      [yellow]waiver {escape(waiver.entry.where)} EXPIRED on "
-                                  f"{w.expires.isoformat()}[/]: it no longer waives this drift")
-            if item.status is ItemStatus.MANUAL and item.advice:
-                console.print(f"      [cyan]manual:[/] {escape(item.advice)}")
+
+        def annotate(index: int, item: PlanItem, host_name: str = host.host) -> tuple[str, list[str]]:
+            waiver = assessment.waiver_for(host_name, index)
+            if waiver is None or item.status is ItemStatus.ERROR:
+                return item.status.value, []
+            w = waiver.entry.waiver
+            if waiver.status == "waived":
+                return "waived", [f"[green]waived[/] until {w.expires.isoformat()} by {escape(waiver.entry.where)}: "
+                                  f"{escape(w.justification)}"]
+            return item.status.value, [f"[yellow]waiver {escape(waiver.entry.where)} EXPIRED on "
+                                       f"{w.expires.isoformat()}[/]: it no longer waives this drift"]
+
+        print_host(host, console, state, annotate)
     for unused in assessment.unused:
         e = unused.entry
         console.print(f"[yellow]warning:[/] unused waiver {escape(e.where)} (host {escape(e.waiver.host)}, rule "

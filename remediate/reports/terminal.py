@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from remediate.engine.model import HostOutcome, HostStatus, ItemStatus, Plan, PlanItem, RunResult
+from remediate.engine.model import HostOutcome, HostPlan, HostStatus, ItemStatus, Plan, PlanItem, RunResult
 from remediate.journal import JournalRun
 
-_HOST_STYLE = {HostStatus.COMPLIANT: "green", HostStatus.DRIFT: "yellow", HostStatus.ERROR: "red"}
 _OUTCOME_STYLE = {HostOutcome.APPLIED: "green", HostOutcome.NO_CHANGES: "green", HostOutcome.STALE: "yellow",
                   HostOutcome.NOT_ATTEMPTED: "yellow", HostOutcome.LOCKED: "yellow"}
 # What each outcome means to the person reading the summary, in the order the summary line counts them.
@@ -37,6 +37,12 @@ def show(value: Any, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+# What a caller may add to an item (check adds waivers): its label in place of its status, and lines under it.
+Annotate = Callable[[int, PlanItem], tuple[str, list[str]]]
+_LABEL_STYLE = {"drift": "yellow", "manual": "cyan", "failed": "red", "error": "red", "waived": "green",
+                "compliant": "green"}
+
+
 def print_plan(plan: Plan, console: Console) -> None:
     """Per host: its status, what the catalog found (counts), then every item that needs a person's eyes.
 
@@ -44,12 +50,7 @@ def print_plan(plan: Plan, console: Console) -> None:
     given platform, and listing them would bury the few lines that matter. `--json` has every item.
     """
     for host in plan.hosts:
-        style = _HOST_STYLE[host.status]
-        console.print(f"[bold]{escape(host.host)}[/] [{style}]{host.status.value}[/] ({escape(host.endpoint)})"
-                      + (f" [dim]{_counts(host.items)}[/]" if host.items else ""))
-        if host.error:
-            console.print(f"  [red]error[/] {escape(host.error.type)}: {escape(host.error.message)}")
-        _print_findings(host.items, console)
+        print_host(host, console)
     changes = plan.change_count
     errors = sum(1 for h in plan.hosts if h.status is HostStatus.ERROR)
     console.print(f"\nPlan: {changes} change{'s' if changes != 1 else ''} on "
@@ -57,26 +58,40 @@ def print_plan(plan: Plan, console: Console) -> None:
                   + (f", {errors} host(s) with errors" if errors else "") + ".")
 
 
-def _print_findings(items: list[PlanItem], console: Console) -> None:
+def print_host(host: HostPlan, console: Console, state: str | None = None, annotate: Annotate | None = None) -> None:
+    """One host as plan and check show it; `state` overrides the host's status word (check judges waivers)."""
+    state = state or host.status.value
+    console.print(f"[bold]{escape(host.host)}[/] [{_LABEL_STYLE.get(state, 'yellow')}]{state}[/] "
+                  f"({escape(host.endpoint)})" + (f" [dim]{_counts(host.items)}[/]" if host.items else ""))
+    if host.error:
+        console.print(f"  [red]error[/] {escape(host.error.type)}: {escape(host.error.message)}")
+    _print_findings(host.items, console, annotate)
+
+
+def _print_findings(items: list[PlanItem], console: Console, annotate: Annotate | None) -> None:
     """Items that need attention, grouped by rule: the rule's title, source and advice once, then its resources."""
-    groups: dict[str, list[PlanItem]] = {}
-    for item in items:
-        if item.status not in (ItemStatus.COMPLIANT, ItemStatus.NOT_APPLICABLE):
-            groups.setdefault(item.rule_id, []).append(item)
+    groups: dict[str, list[tuple[PlanItem, str, list[str]]]] = {}
+    for index, item in enumerate(items):
+        if item.status in (ItemStatus.COMPLIANT, ItemStatus.NOT_APPLICABLE):
+            continue
+        label, notes = annotate(index, item) if annotate else (item.status.value, [])
+        groups.setdefault(item.rule_id, []).append((item, label, notes))
     for rule_id, found in groups.items():
-        first = found[0]
-        statuses = sorted({i.status.value for i in found})
-        style = _item_style(ItemStatus(statuses[0]))
-        console.print(f"  [{style}]{'/'.join(statuses)}[/] [bold]{escape(rule_id)}[/]: {escape(first.rule_title)}")
+        first = found[0][0]
+        labels = sorted({label for _, label, _ in found})
+        console.print(f"  [{_LABEL_STYLE.get(labels[0], 'yellow')}]{'/'.join(labels)}[/] [bold]{escape(rule_id)}[/]: "
+                      f"{escape(first.rule_title)}")
         console.print(f"      [dim]source: {escape(first.source)}[/]")
-        if first.remedy == "manual" and first.advice and any(i.status is ItemStatus.MANUAL for i in found):
+        if first.remedy == "manual" and first.advice and any(i.status is ItemStatus.MANUAL for i, _, _ in found):
             console.print(f"      [cyan]manual:[/] {escape(first.advice)}")
-        for item in found:
+        for item, _, notes in found:
             if item.status is ItemStatus.ERROR:
                 console.print(f"      {escape(item.description)}: [red]{escape(item.error or '')}[/]")
             else:
                 console.print(f"      {escape(item.description)}: {escape(show(item.before))} -> "
                               f"{escape(show(item.after))}")
+            for note in notes:
+                console.print(f"        {note}")
 
 
 def _counts(items: list[Any]) -> str:
@@ -85,11 +100,6 @@ def _counts(items: list[Any]) -> str:
         label = item.status.value.replace("_", " ")
         counted[label] = counted.get(label, 0) + 1
     return "(" + ", ".join(f"{n} {label}" for label, n in sorted(counted.items())) + ")"
-
-
-def _item_style(status: ItemStatus) -> str:
-    return {ItemStatus.DRIFT: "yellow", ItemStatus.MANUAL: "cyan", ItemStatus.ERROR: "red",
-            ItemStatus.FAILED: "red"}.get(status, "dim")
 
 
 def print_run(result: RunResult, console: Console) -> None:
