@@ -30,12 +30,23 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from deepdiff import DeepDiff
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 Spec = TypeVar("Spec", bound=BaseModel)
+
+
+def _no_bool(value: Any) -> Any:
+    # YAML's `yes`/`on` is a bool, and pydantic would take it as 1.
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true/false")
+    return value
+
+
+# An integer field of a playbook entry: a number or its decimal text, never a YAML boolean.
+WholeNumber = Annotated[int, BeforeValidator(_no_bool)]
 
 
 @dataclass(frozen=True)

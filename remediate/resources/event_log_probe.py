@@ -28,9 +28,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from remediate.resources.base import FieldChange, Op, ResourceKind
+from remediate.resources.base import FieldChange, Op, ResourceKind, WholeNumber
 
 # The agent's pattern (templates/agent/mail.ps1, Get-MailNameArg) and the lab's (remediate/lab/ops/mail.py).
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$"
@@ -43,16 +43,8 @@ class EventLogProbeSpec(BaseModel):
     kind: Literal["event_log_probe"]
     log: str = Field(default="Application", pattern=NAME_PATTERN)
     source: str = Field(default="MSExchangeTransport", pattern=NAME_PATTERN)
-    event_id: int = Field(default=4006, ge=0, le=65535)
-    since_minutes: int = Field(default=DEFAULT_WINDOW_MINUTES, ge=1, le=525600)
-
-    @field_validator("event_id", "since_minutes", mode="before")
-    @classmethod
-    def _no_bool(cls, value: Any) -> Any:
-        # YAML `yes` is a bool, and pydantic would take it as 1.
-        if isinstance(value, bool):
-            raise ValueError("must be a whole number, not true/false")
-        return value
+    event_id: WholeNumber = Field(default=4006, ge=0, le=65535)
+    since_minutes: WholeNumber = Field(default=DEFAULT_WINDOW_MINUTES, ge=1, le=525600)
 
 
 class EventLogProbe(ResourceKind[EventLogProbeSpec]):

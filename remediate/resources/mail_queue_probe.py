@@ -29,9 +29,9 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from remediate.resources.base import FieldChange, Op, ResourceKind
+from remediate.resources.base import FieldChange, Op, ResourceKind, WholeNumber
 
 SEMAPHORE_TIMEOUT = re.compile(r"semaphore timeout", re.IGNORECASE)
 
@@ -55,14 +55,7 @@ class MailQueueProbeSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["mail_queue_probe"]
-    max_messages: int = Field(default=0, ge=0, le=1000000)
-
-    @field_validator("max_messages", mode="before")
-    @classmethod
-    def _no_bool(cls, value: Any) -> Any:
-        if isinstance(value, bool):  # YAML `yes` is a bool, and pydantic would take it as 1
-            raise ValueError("must be a whole number, not true/false")
-        return value
+    max_messages: WholeNumber = Field(default=0, ge=0, le=1000000)
 
 
 class MailQueueProbe(ResourceKind[MailQueueProbeSpec]):
