@@ -14,10 +14,10 @@ hosts:
     vars: {...}
 ```
 
-Precedence, lowest first: top level, each group in file order, the host. `change_window:` (remediate/windows.py)
-may be given at each level too; the most specific one declared applies, whole. Passwords are never written here: a
-password is a *reference* (`{env: NAME}` or `{keyring: SERVICE/USERNAME}`, remediate/credentials.py); the value
-is read at connection time and never stored or printed.
+Precedence, lowest first: top level, each group in file order, the host. `change_window:`
+(remediate/change_windows.py) may be given at each level too; the most specific one declared applies, whole.
+Passwords are never written here: a password is a *reference* (`{env: NAME}` or `{keyring: SERVICE/USERNAME}`,
+remediate/credentials.py); the value is read at connection time and never stored or printed.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from remediate.change_windows import ChangeWindow, WindowList
 from remediate.credentials import HOW_TO_REFERENCE, CredentialRef
 from remediate.validation import validate
-from remediate.windows import ChangeWindow, WindowList
 from remediate.yamlsrc import LineMap, load
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
@@ -109,7 +109,7 @@ class GroupSpec(BaseModel):
     hosts: list[str] = Field(default_factory=list)
     vars: dict[str, Any] = Field(default_factory=dict)
     connection: ConnectionSpec = Field(default_factory=ConnectionSpec)
-    change_window: WindowList = None  # remediate/windows.py
+    change_window: WindowList = None  # remediate/change_windows.py
 
 
 class HostSpec(BaseModel):

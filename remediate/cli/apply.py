@@ -1,7 +1,7 @@
 """`remediate apply [PLAN_FILE]`: make exactly the planned changes, journaled, verified, reverted on failure.
 
 Fleet runs: `--serial`/`--max-fail` roll out in batches (engine/batches.py); hosts with changes must be inside
-their change windows (remediate/windows.py) unless `--outside-window --reason TEXT`; each host is applied under
+their change windows (remediate/change_windows.py) unless `--outside-window --reason TEXT`; each host is applied under
 the host lock (engine/hostlock.py).
 """
 

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from remediate.change_windows import evaluate, state_text
 from remediate.inventory import Inventory
-from remediate.windows import evaluate, state_text
 
 _AMOUNT = re.compile(r"^\s*(\d{1,9})\s*(%?)\s*$")
 

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from remediate.change_windows import ChangeWindow, evaluate, state_text
 from remediate.cli.main import main
 from remediate.engine.fleet import ConnectionPool
 from remediate.engine.run import RunContext, apply_plan, make_plan
@@ -25,7 +26,6 @@ from remediate.inventory import load_inventory
 from remediate.journal import Journal
 from remediate.lab.state.lock import utc_text
 from remediate.playbook import load_catalog
-from remediate.windows import ChangeWindow, evaluate, state_text
 
 KEY = "SOFTWARE\\Remediate\\Fleet"
 DRIFT = {"HKLM": {KEY: {"Port": {"type": "REG_DWORD", "data": 24}}}}

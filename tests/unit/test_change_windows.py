@@ -1,4 +1,4 @@
-"""Change-window evaluation (remediate/windows.py) as tables: UTC instant in, open/closed and the edge out.
+"""Change-window evaluation (remediate/change_windows.py) as tables: UTC instant in, open/closed and the edge out.
 
 Every `now` is an explicit UTC (or other aware) instant; nothing here depends on the machine's zone, and one test
 proves it by switching the process's TZ.
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from remediate.windows import ChangeWindow, evaluate, state_text
+from remediate.change_windows import ChangeWindow, evaluate, state_text
 
 
 def utc(text: str) -> datetime:
