@@ -1,7 +1,7 @@
 """Files shipped with the package: the agent template, report templates, playbooks.
 
 In a wheel they live inside the package (`remediate.templates`, `remediate.playbooks`, mapped in pyproject.toml);
-in a source checkout they are the top-level `templates/` and `playbooks/` folders of DESIGN.md section 6.
+in a source checkout they are the top-level `templates/` and `playbooks/` folders of the repository.
 """
 
 from __future__ import annotations

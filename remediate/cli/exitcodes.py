@@ -1,4 +1,4 @@
-"""Exit codes, decided in one place (DESIGN.md section 7)."""
+"""Exit codes, decided in one place (README: 0 done or compliant, 1 error, 2 changes pending, 3 refused)."""
 
 from __future__ import annotations
 

@@ -50,7 +50,7 @@ DRIFTING = {(h, rule) for h, rows in FLEET.items() for rule, _, status, _, _ in 
             if status in ("drift", "manual", "failed")}
 RULES = {"port-25": ("SMTP port is 25", "KB 297488 https://support.example.test/kb/297488"),
          "banner": ("SMTP banner <script>alert(1)</script>", "KB 0"), "tnef": ("TNEF is forced", "KB 919091"),
-         "smtp-banner-probe": ("The smart host answers 220", "event-4006 write-up case 2")}
+         "smtp-banner-probe": ("The smart host answers 220", "docs/reference/event-4006-causes.md case 2")}
 
 
 def item(rule: str, name: str, status: str, before: Any, after: Any, line: int) -> PlanItem:

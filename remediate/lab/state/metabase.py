@@ -5,7 +5,7 @@ Properties (what `IIS://localhost/SmtpSvc[/n]` answers over ADSI):
 - Nodes are `/LM/SMTPSVC` and its instances `/LM/SMTPSVC/<n>`. Paths compare case-insensitively, as the metabase
   does (`/lm/smtpsvc/1` is `/LM/SMTPSVC/1`).
 - A property has a type, STRING or DWORD (0..4294967295), fixed by the schema below (IIS 6 SDK property pages;
-  the IDs are in the reference file). A property not set on an instance takes the value set on `/LM/SMTPSVC`
+  the IDs are in docs/reference/exchange-4006-settings.md, case 2). A property not set on an instance takes the value set on `/LM/SMTPSVC`
   (inheritance); clearing it on the instance (ADSI `PutEx(ADS_PROPERTY_CLEAR)`) brings inheritance back. A
   property set nowhere has the service's built-in default (`SCHEMA`'s default, None where the service has
   none: no smart host, no custom banner).
