@@ -22,7 +22,6 @@ import binascii
 import hashlib
 import json
 import logging
-import os
 import re
 import sys
 import threading
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from remediate.credentials import MASK, mask
+from remediate.securefiles import open_private
 
 LOGGER = "remediate.wire"
 _LIBRARY_LOGGERS = ("urllib3",)
@@ -101,8 +101,8 @@ def enable(log_file: Path | None = None) -> None:
     disable()
     with _state_lock:
         if log_file is not None:
-            fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-            _stream = os.fdopen(fd, "a", encoding="utf-8", errors="backslashreplace")
+            # It receives decrypted SOAP: 0600, never through a planted symlink, narrowed if it existed wider.
+            _stream = open_private(log_file, "append", what="--debug-log")
             handler: logging.Handler = logging.StreamHandler(_stream)
         else:
             handler = logging.StreamHandler(sys.stderr)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from remediate.errors import RemediateError
+from remediate.securefiles import check_private_file, private_dir, write_private
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -85,12 +86,11 @@ class JournalRun:
 
 class Journal:
     def __init__(self, state_dir: Path) -> None:
-        try:
-            # 700: the journal holds every value a run changed; only its owner needs to read it.
-            state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            raise RemediateError(f"cannot create state directory {state_dir}: {exc.strerror}") from None
+        # 700, ours, and no one else able to write it or the folders above: the journal holds every value a run
+        # changed, and rollback writes what it says (remediate/securefiles.py).
+        private_dir(state_dir, what="state folder", ancestors=True)
         self.path = state_dir / "journal.sqlite"
+        _secure_database_files(self.path)
         self._lock = threading.Lock()
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -168,6 +168,16 @@ class Journal:
         if status == "running" and not _pid_alive(row[10], row[7]):
             status = "interrupted"
         return JournalRun(row[0], row[1], row[2], row[3], row[4], row[6], row[7], row[8], row[9], status, hosts)
+
+
+def _secure_database_files(path: Path) -> None:
+    """SQLite creates its files itself (0644 under the usual umask) and follows symlinks: so the database is made
+    here, 0600 and exclusively, and an existing one (and its -wal and -shm, which SQLite creates with the
+    database's mode) must be a private regular file of ours."""
+    if not check_private_file(path, what="journal"):
+        write_private(path, b"", "new", what="journal")
+    for suffix in ("-wal", "-shm"):
+        check_private_file(path.with_name(path.name + suffix), what="journal")
 
 
 def _pid_alive(pid: int, workstation: str) -> bool:

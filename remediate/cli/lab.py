@@ -11,6 +11,7 @@ import click
 
 from remediate.cli import common
 from remediate.errors import RemediateError
+from remediate.securefiles import private_dir, write_private
 
 
 @click.group("lab")
@@ -54,10 +55,10 @@ def serve_command(scenario: str, inventory_out: Path | None, auth: str, https: b
             lab.write_inventory(inventory_out)
             out.print(f"Inventory written to {inventory_out}")
         if password is None:
-            base.mkdir(parents=True, exist_ok=True)
-            secret = base / "password"
-            secret.touch(mode=0o600)
-            secret.write_text(lab.password, encoding="utf-8")
+            # The one secret the lab writes: 0600 in a private folder, never through a planted symlink, and an
+            # existing file narrowed to 0600 before it is rewritten (remediate/securefiles.py).
+            secret = private_dir(base, what="lab folder") / "password"
+            write_private(secret, lab.password, what="lab password file")
             out.print(f"Lab password written to {secret} (mode 600); before running remediate:\n"
                       f"  export {PASSWORD_ENV}=\"$(cat {secret})\"")
         if https and lab.ca_file:

@@ -12,6 +12,7 @@ from remediate.engine.fleet import select_hosts
 from remediate.engine.progress import make_progress
 from remediate.engine.run import make_plan
 from remediate.reports.terminal import print_plan
+from remediate.securefiles import write_private
 
 
 @click.command("plan")
@@ -31,7 +32,7 @@ def plan_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | None
     finally:
         ctx.pool.close_all()
     if out is not None:
-        out.write_text(plan.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        write_private(out, plan.model_dump_json(indent=2) + "\n", what="plan file")
     if as_json:
         click.echo(plan.model_dump_json(indent=2))
     else:

@@ -31,6 +31,7 @@ from remediate.lab.network import LabNetwork
 from remediate.lab.platforms import PLATFORMS, facts_for, platform_state
 from remediate.lab.smtp import Peer
 from remediate.lab.wsman import AuthMode, CommandOutput, EndpointConfig, HostEndpoint, WSManLab, generate_tls
+from remediate.securefiles import open_private, write_private
 from remediate.yamlsrc import load, loads
 
 PASSWORD_ENV = "REMEDIATE_LAB_PASSWORD"
@@ -226,8 +227,9 @@ class Lab:
         known_hosts = None
         if self.routers:
             known_hosts = path.with_name(path.stem + ".known_hosts").resolve()
-            known_hosts.write_text("".join(line + "\n" for line in self.network.known_hosts), encoding="ascii")
-        with path.open("w", encoding="utf-8") as fh:
+            write_private(known_hosts, "".join(line + "\n" for line in self.network.known_hosts),
+                          what="lab known_hosts file")
+        with open_private(path, "replace", what="lab inventory") as fh:
             fh.write(f"# Written by remediate lab for scenario {self.scenario.name}. The password is referenced,\n"
                      f"# never stored: export {PASSWORD_ENV} before running remediate against this lab.\n")
             yaml.dump(self.inventory(str(known_hosts) if known_hosts else None), fh)

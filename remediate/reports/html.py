@@ -23,6 +23,7 @@ from remediate import __version__
 from remediate.assets import asset_dir
 from remediate.engine.model import ItemStatus, PlanItem
 from remediate.reports.terminal import show
+from remediate.securefiles import write_private
 from remediate.waivers import DEVIATIONS, Assessment
 
 TEMPLATE = "report.html.j2"
@@ -52,7 +53,7 @@ def render_html(assessment: Assessment, rules: Mapping[str, Any] | None = None, 
 
 
 def write_html(assessment: Assessment, path: Path, rules: Mapping[str, Any] | None = None) -> None:
-    path.write_text(render_html(assessment, rules), encoding="utf-8")
+    write_private(path, render_html(assessment, rules), what="HTML report")
 
 
 def _where(file: str | None, line: int | None) -> str:

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from remediate.securefiles import write_private
 from remediate.waivers import Assessment
 
 
@@ -34,4 +35,4 @@ def render_json(assessment: Assessment, exit_code: int) -> str:
 
 
 def write_json(assessment: Assessment, exit_code: int, path: Path) -> None:
-    path.write_text(render_json(assessment, exit_code) + "\n", encoding="utf-8")
+    write_private(path, render_json(assessment, exit_code) + "\n", what="JSON report")

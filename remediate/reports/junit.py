@@ -25,6 +25,7 @@ from pathlib import Path
 
 from remediate.engine.model import HostPlan, ItemStatus, PlanItem
 from remediate.reports.terminal import show
+from remediate.securefiles import open_private
 from remediate.waivers import Assessment, ItemWaiver
 
 HOST_CASE = "(host)"
@@ -70,7 +71,8 @@ def build_junit(assessment: Assessment) -> ET.Element:
 def write_junit(assessment: Assessment, path: Path) -> None:
     tree = ET.ElementTree(build_junit(assessment))
     ET.indent(tree)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
+    with open_private(path, "replace", what="JUnit report", binary=True) as fh:
+        tree.write(fh, encoding="utf-8", xml_declaration=True)
 
 
 def _by_rule(host: HostPlan) -> dict[str, list[tuple[int, PlanItem]]]:

@@ -28,6 +28,7 @@ from remediate import __version__
 from remediate.engine.model import ItemStatus, PlanItem
 from remediate.playbook import Catalog
 from remediate.reports.terminal import show
+from remediate.securefiles import write_private
 from remediate.waivers import DEVIATIONS, Assessment
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -103,8 +104,8 @@ def build_sarif(assessment: Assessment, rules: Mapping[str, RuleInfo] | None = N
 
 
 def write_sarif(assessment: Assessment, path: Path, rules: Mapping[str, RuleInfo] | None = None) -> None:
-    path.write_text(json.dumps(build_sarif(assessment, rules), indent=2, ensure_ascii=False) + "\n",
-                    encoding="utf-8")
+    write_private(path, json.dumps(build_sarif(assessment, rules), indent=2, ensure_ascii=False) + "\n",
+                  what="SARIF report")
 
 
 def _descriptor(rule: RuleInfo, base: Path | None) -> dict[str, Any]:

@@ -26,6 +26,8 @@ from pathlib import Path
 import spnego
 from spnego.channel_bindings import GssChannelBindings
 
+from remediate.securefiles import write_private
+
 _NTLM_SIGNATURE = b"NTLMSSP\x00"
 _MSV_AV_EOL = 0x0000
 _MSV_AV_CHANNEL_BINDINGS = 0x000A
@@ -101,7 +103,7 @@ def _ensure_credential_file() -> Path:
         directory = Path(tempfile.mkdtemp(prefix="remediate-lab-ntlm-"))
         atexit.register(shutil.rmtree, directory, True)
         path = directory / "ntlm-users"
-        path.touch(mode=0o600)
+        write_private(path, "", "new", what="lab NTLM credential file")
         _credential_file = path
     os.environ["NTLM_USER_FILE"] = str(_credential_file)
     return _credential_file
@@ -142,13 +144,13 @@ class NtlmAcceptor:
             raise NtlmError("user or domain name not usable with the NTLM credential file")
         with _credential_lock:
             path = _ensure_credential_file()
-            path.write_text(line + "\n", encoding="utf-8")
+            write_private(path, line + "\n", what="lab NTLM credential file")
             try:
                 self._context.step(token, channel_bindings=bindings)
             except Exception as exc:  # wrong password, bad MIC, channel binding mismatch...
                 raise NtlmError(f"NTLM logon failed: {exc}") from exc
             finally:
-                path.write_text("", encoding="utf-8")  # leave no password on disk between logons
+                write_private(path, "", what="lab NTLM credential file")  # no password on disk between logons
         if not self._context.complete:
             raise NtlmError("NTLM logon did not complete")
         self.complete = True

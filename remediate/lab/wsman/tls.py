@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from remediate.securefiles import private_dir, write_private
+
 
 @dataclass(frozen=True)
 class TlsMaterial:
@@ -52,8 +54,7 @@ def generate_tls(directory: Path, hostnames: list[str]) -> TlsMaterial:
     """
     if not hostnames:
         raise ValueError("generate_tls needs at least one hostname")
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_dir(Path(directory), what="lab TLS folder")
     now = datetime.datetime.now(datetime.timezone.utc)
     not_before, not_after = now - datetime.timedelta(days=1), now + datetime.timedelta(days=365)
 
@@ -96,12 +97,10 @@ def generate_tls(directory: Path, hostnames: list[str]) -> TlsMaterial:
     )
 
     material = TlsMaterial(directory / "ca.pem", directory / "server.pem", directory / "server-key.pem")
-    material.ca_cert_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    material.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    material.key_path.touch(mode=0o600)
-    material.key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                                    serialization.PrivateFormat.PKCS8,
-                                                    serialization.NoEncryption()))
+    write_private(material.ca_cert_path, ca_cert.public_bytes(serialization.Encoding.PEM), what="lab CA certificate")
+    write_private(material.cert_path, cert.public_bytes(serialization.Encoding.PEM), what="lab server certificate")
+    write_private(material.key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()), what="lab server key")
     return material
 
 
