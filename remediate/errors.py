@@ -8,6 +8,7 @@ credentials are only ever referred to by the *name* of their reference (an envir
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 
 class RemediateError(Exception):
@@ -84,6 +85,32 @@ class AuthenticationError(HostError):
     """The host refused our credentials (HTTP 401)."""
 
     kind = "authentication"
+
+
+class KerberosFailure(str, Enum):
+    """Why a Kerberos logon failed, as far as the client can tell (remediate/transport/kerberos.py)."""
+
+    NO_TICKET = "no_ticket"
+    TICKET_EXPIRED = "ticket_expired"
+    CLOCK_SKEW = "clock_skew"
+    UNKNOWN_SPN = "unknown_spn"
+    WRONG_REALM = "wrong_realm"
+    PASSWORD_EXPIRED = "password_expired"
+    BAD_PASSWORD = "bad_password"
+    UNKNOWN_PRINCIPAL = "unknown_principal"
+    KDC_UNREACHABLE = "kdc_unreachable"
+    NOT_INSTALLED = "not_installed"
+    REFUSED = "refused"  # the host answered 401 to a valid ticket
+    OTHER = "other"
+
+
+class KerberosError(AuthenticationError):
+    """A Kerberos logon failed before or at the host. `cause` says why; `code` is the krb5 error code if known."""
+
+    def __init__(self, host: str, cause: KerberosFailure, problem: str, code: int | None = None) -> None:
+        self.cause = cause
+        self.code = code
+        super().__init__(host, problem)
 
 
 class TransportError(HostError):

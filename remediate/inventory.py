@@ -46,6 +46,7 @@ class Scheme(str, Enum):
 class AuthTransport(str, Enum):
     NTLM = "ntlm"
     BASIC = "basic"
+    KERBEROS = "kerberos"
 
 
 class ConnectionSpec(BaseModel):
@@ -55,6 +56,12 @@ class ConnectionSpec(BaseModel):
     `ios_ssh` (a Cisco IOS device over SSH, whose agent runs on the runner's side: remediate/transport/ssh.py;
     port 22 by default, host key checked against `known_hosts`, else ~/.ssh/known_hosts; `validate_cert: false`
     turns that check off). `scheme`, `transport` and `ca_file` only matter for winrm.
+
+    `transport: kerberos` (remediate/transport/kerberos.py): `user` is the principal (`svc@CONTOSO.COM`) and may be
+    left out to use the credential cache's default principal; without `password` the ticket comes from the cache
+    (kinit), with one it is obtained from the KDC. `spn` overrides the service principal derived from the
+    address (`HTTP/<address>`), for hosts reached by an alias or an IP address; `kerberos_delegation` forwards
+    the ticket-granting ticket to the host (a second hop, e.g. to a domain controller).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -69,6 +76,8 @@ class ConnectionSpec(BaseModel):
     password: CredentialRef | None = None
     operation_timeout: int | None = Field(default=None, ge=1, le=3600)
     known_hosts: str | None = None
+    spn: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]*/[^/@\s]+$")
+    kerberos_delegation: bool | None = None
 
     @field_validator("password", mode="before")
     @classmethod
@@ -90,11 +99,21 @@ class Connection:
     transport: AuthTransport
     validate_cert: bool
     ca_file: str | None
-    user: str
-    password: CredentialRef
+    user: str | None
+    password: CredentialRef | None
     operation_timeout: int
     type: str = "winrm"
     known_hosts: str | None = None
+    spn: str | None = None  # SERVICE/HOST; None: HTTP/<address>, as pywinrm derives it
+    kerberos_delegation: bool = False
+
+    @property
+    def spn_service(self) -> str:
+        return self.spn.split("/", 1)[0] if self.spn else "HTTP"
+
+    @property
+    def spn_host(self) -> str:
+        return self.spn.split("/", 1)[1] if self.spn else self.address
 
     @property
     def endpoint(self) -> str:
@@ -168,13 +187,21 @@ def _merge(specs: list[ConnectionSpec]) -> dict[str, Any]:
 def _resolve_connection(name: str, specs: list[ConnectionSpec], lines: LineMap) -> Connection:
     merged = _merge(specs)
     path = ("hosts", name, "connection")
-    for required in ("address", "user"):
+    kerberos = merged.get("transport") == AuthTransport.KERBEROS and merged.get("type", "winrm") == "winrm"
+    # Kerberos may use the credential cache's default principal and ticket: no user, no password needed.
+    for required in ("address",) if kerberos else ("address", "user"):
         if not merged.get(required):
             raise lines.error((*path, required), f"required field is missing (host {name} has no {required} "
                               "at host, group or top level)")
-    if "password" not in merged:
+    if "password" not in merged and not kerberos:
         raise lines.error((*path, "password"), f"host {name} has no credential reference; add "
                           + HOW_TO_REFERENCE)
+    if kerberos:
+        _check_kerberos(name, merged, lines)
+    elif merged.get("spn") or merged.get("kerberos_delegation"):
+        field = "spn" if merged.get("spn") else "kerberos_delegation"
+        raise lines.error((*path, field), f"{field} applies to transport: kerberos only (host {name} uses "
+                          f"{merged.get('transport', 'ntlm')})")
     if re.search(r"[\s/@?#\\]", str(merged["address"])):
         # A URL or user:password@host here would carry credentials into the endpoint, plans and logs: not echoed.
         raise lines.error((*path, "address"), "expected a host name or IP address only (no scheme, path, user "
@@ -198,12 +225,25 @@ def _resolve_connection(name: str, specs: list[ConnectionSpec], lines: LineMap) 
         transport=transport,
         validate_cert=merged.get("validate_cert", True),
         ca_file=merged.get("ca_file"),
-        user=merged["user"],
-        password=merged["password"],
+        user=merged.get("user"),
+        password=merged.get("password"),
         operation_timeout=merged.get("operation_timeout", 20),
         type=kind,
         known_hosts=merged.get("known_hosts"),
+        spn=merged.get("spn"),
+        kerberos_delegation=bool(merged.get("kerberos_delegation", False)),
     )
+
+
+def _check_kerberos(name: str, merged: dict[str, Any], lines: LineMap) -> None:
+    path = ("hosts", name, "connection")
+    user = merged.get("user")
+    if "password" in merged and not user:
+        raise lines.error((*path, "user"), f"host {name} has a password reference for Kerberos but no user: name "
+                          "the principal the password belongs to (user: svc-remediate@CONTOSO.COM)")
+    if user and "\\" in str(user):
+        raise lines.error((*path, "user"), "a Kerberos user is a principal, USER@REALM (svc-remediate@CONTOSO.COM), "
+                          "not DOMAIN\\USER")
 
 
 def load_inventory(path: Path) -> Inventory:

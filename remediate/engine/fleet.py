@@ -105,17 +105,20 @@ class ConnectionPool:
     def check_credentials(self, hosts: Iterable[str]) -> None:
         """Resolve every credential reference before contacting any host: a missing one is bad input."""
         for name in hosts:
-            host = self._inventory.hosts[name]
-            host.connection.password.resolve(name)
+            password = self._inventory.hosts[name].connection.password
+            if password is not None:  # None: Kerberos with the user's own ticket
+                password.resolve(name)
 
     def _winrm(self, name: str) -> Connection:
         """The connection for the host's `type`: WinRM, or SSH to a Cisco IOS device (imported only when used)."""
         host = self._inventory.hosts[name]
+        password = host.connection.password.resolve(name) if host.connection.password is not None else None
         if host.connection.type == "ios_ssh":
             from remediate.transport.ssh import IOSConnection
 
-            return IOSConnection(host, host.connection.password.resolve(name))
-        return WinRMConnection(host, host.connection.password.resolve(name))
+            assert password is not None  # required for ios_ssh when the inventory is loaded
+            return IOSConnection(host, password)
+        return WinRMConnection(host, password)
 
     def get(self, name: str) -> Connection:
         with self._lock:

@@ -7,6 +7,13 @@ with Lab.from_scenario("demo") as lab:          # NTLM with message encryption o
 ```
 The lab's password is generated per lab unless given; inventories reference it through `PASSWORD_ENV`.
 
+Kerberos (`auth="kerberos"`, `kerberos=KdcRealm`): the lab adds its user (`remediate@REALM`) and one service
+principal per host (`HTTP/<host>.<domain>`, keys in the realm's keytab) to a started realm (remediate/lab/kdc.py),
+and each host accepts only tickets for its own principal. The acceptors read the keytab named by KRB5_KTNAME and
+the realm's krb5.conf named by KRB5_CONFIG: the lab sets both in its own process's environment (as the NTLM acceptor
+sets NTLM_USER_FILE), and clients need KRB5_CONFIG too. Hosts listen on 127.0.0.1, so the inventory names each
+host's principal with `spn:`, as for any host reached by IP address.
+
 The network (remediate/lab/network.py): every host's SMTP service and the scenario's `peers:` listen on loopback, and
 the scenario's `routers:` (remediate/lab/ios.py) serve SSH. The inventory gets `lab_smtp` (name -> "127.0.0.1:PORT"
 of every SMTP listener) and each router as a host of group `routers` with an `ios_ssh` connection; a scenario
@@ -16,8 +23,9 @@ are known only then.
 
 from __future__ import annotations
 
+import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -30,7 +38,9 @@ from remediate.lab.ios import SimRouter
 from remediate.lab.network import LabNetwork
 from remediate.lab.platforms import PLATFORMS, facts_for, platform_state
 from remediate.lab.smtp import Peer
+from remediate.lab.kdc import KdcRealm
 from remediate.lab.wsman import AuthMode, CommandOutput, EndpointConfig, HostEndpoint, WSManLab, generate_tls
+from remediate.lab.wsman.kerberos import KerberosService
 from remediate.securefiles import open_private, write_private
 from remediate.yamlsrc import load, loads
 
@@ -41,6 +51,7 @@ _HOST_KEYS = ("platform", "antivirus", "vars", "faults")
 _FAULT_FIELDS = {"latency": (int, float), "drop_at_request": int, "drop_on_action": str, "status_401": bool,
                  "fault_500": bool, "slow_receive": (int, float)}
 LAB_USER = "LAB\\remediate"
+LAB_PRINCIPAL = "remediate"  # the lab user's Kerberos principal name, in the lab realm
 ROUTER_USER = "remediate"  # IOS user names take no domain part
 
 
@@ -127,9 +138,11 @@ class Lab:
 
     def __init__(self, scenario: Scenario, *, auth: str = "ntlm", https: bool = False,
                  tls_dir: Path | None = None, password: str | None = None, allow_unencrypted: bool = False,
-                 operation_timeout_cap: float | None = None, base_port: int | None = None) -> None:
+                 operation_timeout_cap: float | None = None, base_port: int | None = None,
+                 kerberos: KdcRealm | None = None, cbt_hardening: str = "relaxed") -> None:
         """`base_port`: serve the n-th host on base_port + n (stable addresses for a hand-written inventory such
-        as inventory.example.yaml); default: free ports chosen by the system."""
+        as inventory.example.yaml); default: free ports chosen by the system. `kerberos`: a started realm, for
+        `auth="kerberos"`; `cbt_hardening` "strict" refuses Kerberos tokens without the TLS channel binding."""
         self.scenario = scenario
         self.password = password or secrets.token_urlsafe(18)
         self.https = https
@@ -139,6 +152,12 @@ class Lab:
             if tls_dir is None:
                 raise ValueError("https needs tls_dir for the generated CA and server certificate")
             self._tls = generate_tls(tls_dir, ["127.0.0.1", "localhost"])
+        self.realm = kerberos
+        if auth == "kerberos":
+            if kerberos is None or not kerberos.running:
+                raise ValueError("auth='kerberos' needs a started KdcRealm (remediate/lab/kdc.py)")
+            os.environ.update(kerberos.env())  # the acceptors' keytab and realm (see the module docstring)
+            kerberos.add_user(LAB_PRINCIPAL, self.password)
         self.config = EndpointConfig(
             users={LAB_USER: self.password},
             auth=frozenset({AuthMode(auth)}),
@@ -153,7 +172,13 @@ class Lab:
             for domain, data in [*platform_state(spec.platform).items(), *spec.state.items()]:
                 getattr(sim, domain).load(data)
             port = base_port + number if base_port else 0
-            endpoint = self._wsman.add_host(spec.name, _handler(sim, self), self.config, port=port)
+            config = self.config
+            if kerberos is not None and auth == "kerberos":
+                spn = kerberos.host_spn(spec.name)
+                kerberos.add_service(spn)
+                service, _, hostname = spn.partition("/")
+                config = replace(config, kerberos=KerberosService(service, hostname, cbt_hardening))
+            endpoint = self._wsman.add_host(spec.name, _handler(sim, self), config, port=port)
             for key, value in spec.faults.items():
                 setattr(endpoint.faults, key, value)
             self.hosts[spec.name] = LabHost(sim, endpoint, spec.vars)
@@ -198,6 +223,9 @@ class Lab:
             "user": LAB_USER,
             "password": {"env": PASSWORD_ENV},
         }
+        if self.realm is not None and self.auth == "kerberos":
+            # The ticket is obtained with the referenced password; without `password:` it comes from kinit's cache.
+            connection["user"] = self.realm.principal(LAB_PRINCIPAL)
         if self.ca_file:
             connection["ca_file"] = self.ca_file
         lab_smtp = self.network.addresses()
@@ -206,6 +234,9 @@ class Lab:
                    "vars": _lab_vars(h.vars, lab_smtp)}
             for name, h in self.hosts.items()
         }
+        if self.realm is not None and self.auth == "kerberos":
+            for name in self.hosts:
+                hosts[name]["connection"]["spn"] = self.realm.host_spn(name)  # reached by IP address
         groups: dict[str, Any] = {"lab": {"hosts": list(self.hosts)}}
         for name in self.routers:
             router = {"type": "ios_ssh", "address": "127.0.0.1", "port": self.network.router_ports[name],

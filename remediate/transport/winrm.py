@@ -28,8 +28,17 @@ from winrm.exceptions import (
 from winrm.protocol import Protocol
 
 from remediate import debug
-from remediate.errors import AuthenticationError, HostError, TransportError, UnreachableError
+from remediate.errors import (
+    AuthenticationError,
+    HostError,
+    KerberosError,
+    KerberosFailure,
+    TransportError,
+    UnreachableError,
+)
 from remediate.inventory import AuthTransport, Host, Scheme
+from remediate.transport import kerberos
+from remediate.transport.kerberos import KerberosExchangeError, MutualAuthenticationError
 from remediate.transport.base import CommandResult, Connection
 
 # pywinrm's default MaxEnvelopeSize is 153600 bytes; base64 grows data by 4/3 and the envelope adds ~1.5 KB.
@@ -42,12 +51,15 @@ SHELL_NOT_FOUND = 2150858843
 
 
 class WinRMConnection(Connection):
-    def __init__(self, host: Host, password: str) -> None:
+    def __init__(self, host: Host, password: str | None) -> None:
         self.host = host.name
         self._conn = host.connection
         self._password = password
         self._protocol: Protocol | None = None
         self._shell_id: str | None = None
+        self._kerberos = host.connection.transport is AuthTransport.KERBEROS
+        # Kerberos with a password: the process-private cache holding the ticket obtained with it (kerberos.py).
+        self._ccache: str | None = None
 
     def _open(self) -> tuple[Protocol, str]:
         if self._protocol is None or self._shell_id is None:
@@ -59,15 +71,21 @@ class WinRMConnection(Connection):
         """A new pywinrm Protocol, its session built (the NTLM handshake done). Never reuse one after a drop or a
         401: its NTLM keys are gone with the connection, and it would seal the next body with them."""
         conn = self._conn
+        if self._kerberos:
+            self._prepare_kerberos()
         protocol = Protocol(
             endpoint=conn.endpoint,
-            transport="basic" if conn.transport is AuthTransport.BASIC else "ntlm",
+            transport=conn.transport.value,
             username=conn.user,
-            password=self._password if conn.transport is AuthTransport.BASIC else ntlm_secret(self._password),
+            password=self._wire_password(),
+            # Kerberos: pywinrm's SPN is SERVICE@HOST; HOST defaults to the endpoint's address, as pywinrm does.
+            service=conn.spn_service,
+            kerberos_hostname_override=conn.spn.split("/", 1)[1] if conn.spn else None,
+            kerberos_delegation=conn.kerberos_delegation,
             server_cert_validation="validate" if conn.validate_cert else "ignore",
             # Explicit trust: the inventory's CA file, else the CA bundle requests ships (never the environment).
             ca_trust_path=conn.ca_file or requests.certs.where(),
-            # TLS protects HTTPS; over HTTP only NTLM's own sealing may carry credentials and data.
+            # TLS protects HTTPS; over HTTP only NTLM's or Kerberos' own sealing may carry credentials and data.
             message_encryption="auto" if conn.scheme is Scheme.HTTPS else "always",
             operation_timeout_sec=conn.operation_timeout,
             read_timeout_sec=conn.operation_timeout + 10,
@@ -87,6 +105,21 @@ class WinRMConnection(Connection):
             trust = conn.ca_file or requests.certs.where()
             session.mount("https://", SharedTrustAdapter(self._call(lambda: trust_context(trust))))
         return protocol
+
+    def _wire_password(self) -> str | None:
+        if self._conn.transport is AuthTransport.KERBEROS:
+            return None  # the ticket authenticates; the password, if any, only obtained it (_prepare_kerberos)
+        assert self._password is not None  # required for NTLM and Basic when the inventory is loaded
+        return self._password if self._conn.transport is AuthTransport.BASIC else ntlm_secret(self._password)
+
+    def _prepare_kerberos(self) -> None:
+        missing = kerberos.available()
+        if missing:
+            raise KerberosError(self.host, KerberosFailure.NOT_INSTALLED, missing)
+        if self._password is not None and self._ccache is None:
+            assert self._conn.user is not None  # required with a password when the inventory is loaded
+            self._ccache = kerberos.ticket_cache(self.host, self._conn.user, self._password,
+                                                 forwardable=self._conn.kerberos_delegation)
 
     def run(self, command: str, arguments: list[str], stdin: bytes) -> CommandResult:
         protocol, shell_id = self._open()
@@ -148,11 +181,29 @@ class WinRMConnection(Connection):
 
     def _call(self, fn):  # type: ignore[no-untyped-def]
         try:
-            return fn()
+            with kerberos.ccache_scope(self._ccache):
+                return fn()
         except InvalidCredentialsError:
             self.reset()
+            if self._kerberos:
+                raise KerberosError(self.host, KerberosFailure.REFUSED, f"{self._conn.endpoint} refused the Kerberos "
+                                    f"ticket of {self._conn.user or 'the default principal'} for "
+                                    f"{self._conn.spn_service}/{self._conn.spn_host} (HTTP 401): the host's key may "
+                                    "not match the KDC's (a stale keytab or SPN on another account), its clock may "
+                                    "be off, or the user is not allowed to use WinRM there") from None
             raise AuthenticationError(self.host, f"credentials refused by {self._conn.endpoint} "
                                       f"(user {self._conn.user}, HTTP 401)") from None
+        except KerberosExchangeError as exc:
+            # pywinrm's Kerberos could not make a token: no ticket, the KDC refused, the SPN is unknown...
+            self.reset()
+            raise kerberos.explain_exchange(self.host, str(exc), principal=self._conn.user,
+                                            spn=f"{self._conn.spn_service}/{self._conn.spn_host}",
+                                            address=self._conn.address) from None
+        except MutualAuthenticationError:
+            self.reset()
+            raise KerberosError(self.host, KerberosFailure.REFUSED, f"{self._conn.endpoint} did not prove it holds "
+                                f"the key of {self._conn.spn_service}/{self._conn.spn_host} (Kerberos mutual "
+                                "authentication failed): the answer is not from that host") from None
         except PermissionError:
             # requests_ntlm's way of saying the NTLM handshake was answered 401 with no challenge: a refusal too.
             self.reset()

@@ -24,6 +24,7 @@ from remediate.lab.wsman.httpio import (
     read_request,
 )
 from remediate.lab.wsman.model import HostEndpoint
+from remediate.lab.wsman.kerberos import KerberosError
 from remediate.lab.wsman.ntlm import NtlmError
 from remediate.lab.wsman.service import WinRSService
 from remediate.lab.wsman.soap import (
@@ -134,18 +135,27 @@ class Connection:
         result = self.auth.authenticate(request.header("Authorization"))
         if result.status != 200 or result.user is None:
             return self._unauthorized(result.headers, result.reason, result.failure)
+        if result.kerberos_logon:
+            endpoint.counters.add(kerberos_logons=1, channel_bound_logons=int(result.channel_bound))
+        answer = self._authenticated(request, result.user)
+        if result.headers and answer.status != 401:
+            answer.headers = [*(answer.headers or []), *result.headers]  # Kerberos' AP-REP: mutual authentication
+        return answer
 
+    def _authenticated(self, request: HttpRequest, user: str) -> _Answer:
+        endpoint, faults = self.endpoint, self.endpoint.faults
         body, seal = request.body, None
         if encryption.is_encrypted(request.header("Content-Type")):
-            if self.auth.ntlm is None:
-                return _Answer(400, headers=[("X-WSManLab-Reason", "encrypted body without an NTLM context")],
+            context = self.auth.context
+            if context is None:
+                return _Answer(400, headers=[("X-WSManLab-Reason", "encrypted body without a security context")],
                                keep_alive=False)
             try:
-                body = encryption.decrypt(body, self.auth.ntlm.unseal)
-            except (encryption.EncryptionError, NtlmError) as exc:
+                body = encryption.decrypt(body, context.unseal)
+            except (encryption.EncryptionError, NtlmError, KerberosError) as exc:
                 log.warning("%s: cannot decrypt request: %s", endpoint.name, exc)
                 return _Answer(400, headers=[("X-WSManLab-Reason", f"cannot decrypt: {exc}")], keep_alive=False)
-            seal = self.auth.ntlm.seal
+            seal = context.seal
         elif body and self.runtime.ssl_context is None and not endpoint.config.allow_unencrypted:
             # Windows' AllowUnencrypted=false: an authenticated but unencrypted SOAP message over HTTP is refused.
             return self._unauthorized(self.auth.challenge_headers(), "unencrypted message over plain HTTP refused "
@@ -170,7 +180,7 @@ class Connection:
             log.info("%s: dropping the connection on %s (drop_on_action)", endpoint.name, wsman.action)
             return _Answer(0, drop=True)
         try:
-            return _Answer(200, self.runtime.service.handle(wsman, result.user), seal=seal)
+            return _Answer(200, self.runtime.service.handle(wsman, user), seal=seal)
         except WSManFault as fault:
             return self._fault(fault, wsman.message_id, seal)
 

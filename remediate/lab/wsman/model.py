@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from remediate.lab.wsman.kerberos import KerberosService
     from remediate.lab.wsman.tls import TlsMaterial
 
 
@@ -44,6 +45,7 @@ class AuthMode(enum.Enum):
 
     BASIC = "basic"
     NTLM = "ntlm"
+    KERBEROS = "kerberos"  # needs EndpointConfig.kerberos and the host's key in the keytab KRB5_KTNAME names
 
 
 @dataclass
@@ -61,6 +63,8 @@ class EndpointConfig:
     ``operation_timeout_cap`` shortens how long a Receive waits for a running command before answering the
     w:TimedOut fault (tests set it low so that retries happen quickly).
     ``max_envelope_size`` applies when a request carries no ``w:MaxEnvelopeSize`` header of its own.
+    ``kerberos`` names the host's service principal (remediate/lab/wsman/kerberos.py); a Kerberos logon is known by
+    its principal (``user@REALM``), which ``users`` and ``denied_users`` may list with any password.
     """
 
     users: dict[str, str]
@@ -70,12 +74,14 @@ class EndpointConfig:
     operation_timeout_cap: float | None = None
     denied_users: frozenset[str] = frozenset()
     max_envelope_size: int = 153600
+    kerberos: KerberosService | None = None
 
     def __post_init__(self) -> None:
         for name, password in self.users.items():
             for text in (name, password):
                 if any(bad in text for bad in (":", "\n", "\r")):
                     raise ValueError(f"user {name!r}: user names and passwords must not contain ':' or line breaks")
+
 
 
 @dataclass
@@ -86,6 +92,8 @@ class Counters:
     dropped. ``bytes_in``/``bytes_out`` count raw bytes on the socket (headers included, before TLS).
     ``auth_failures`` counts answers of 401 for bad or refused credentials (not the 401 that starts a handshake,
     nor those injected by ``Faults.status_401``). ``faults`` counts SOAP faults sent, injected ones included.
+    ``kerberos_logons`` counts completed Kerberos logons, ``channel_bound_logons`` those whose token carried the
+    TLS channel binding of this listener.
     """
 
     requests: int = 0
@@ -93,6 +101,8 @@ class Counters:
     bytes_out: int = 0
     auth_failures: int = 0
     faults: int = 0
+    kerberos_logons: int = 0
+    channel_bound_logons: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, **deltas: int) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from remediate.lab.wsman.connection import Connection, HostRuntime
 from remediate.lab.wsman.model import (
+    AuthMode,
     CommandHandler,
     Counters,
     EndpointConfig,
@@ -72,6 +73,8 @@ class WSManLab:
                 raise RuntimeError("this WSManLab has been stopped")
             if name in self._hosts:
                 raise ValueError(f"host {name!r} already exists")
+        if AuthMode.KERBEROS in config.auth and config.kerberos is None:
+            raise ValueError("Kerberos authentication needs the host's service principal (EndpointConfig.kerberos)")
         _raise_fd_limit(len(self._hosts) * 2 + 64)
         listener = socket.socket(socket.AF_INET6 if ":" in self.bind else socket.AF_INET, socket.SOCK_STREAM)
         try:

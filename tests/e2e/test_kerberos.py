@@ -1,0 +1,208 @@
+"""Kerberos end to end: a real MIT KDC (krb5kdc on a free loopback port, realm in the test's folder), tickets from
+kinit or from a password reference, pywinrm's own Kerberos transport, and the lab's pyspnego/GSSAPI acceptor.
+
+Nothing is patched and nothing system-wide is configured: KRB5_CONFIG, KRB5_KTNAME and KRB5CCNAME point into the
+test's folder through monkeypatch. The errors a person meets are produced for real: by the KDC (unknown SPN,
+unknown realm, expired password, clock skew), by the client library (no ticket), by the acceptor (a ticket for
+another host).
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from remediate.lab.fleet import HostScenario, Lab, Scenario
+from remediate.lab.kdc import KdcRealm
+from remediate.transport import kerberos
+
+KEY = "SOFTWARE\\Remediate\\Kerberos"
+DRIFTED = {"HKLM": {KEY: {"Port": {"type": "REG_DWORD", "data": 24}}}}
+DESIRED = [{"hive": "HKLM", "key": KEY, "name": "Port", "type": "REG_DWORD", "data": 25},
+           {"hive": "HKLM", "key": KEY, "name": "Banner", "type": "REG_SZ", "data": "220 kerberos"}]
+PRINCIPAL = "remediate@REMEDIATE.LAB"
+
+
+@pytest.fixture
+def realm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[KdcRealm]:
+    """A started realm; this process's Kerberos environment points into the test's folder only."""
+    realm = KdcRealm(tmp_path / "krb").start()
+    for name, value in realm.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("KRB5CCNAME", f"FILE:{tmp_path / 'ccache'}")
+    kerberos.forget_tickets()
+    yield realm
+    realm.stop()
+    kerberos.forget_tickets()
+
+
+@pytest.fixture
+def kerberos_lab(realm: KdcRealm, tmp_path: Path, lab_password: str) -> Iterator[Callable[..., Lab]]:
+    """kerberos_lab(ticket="cache"|"password", https=False, cbt_hardening=..., edit=fn) -> a started lab whose
+    inventory (tmp_path/inventory.yaml) uses transport: kerberos. "cache": no password in the inventory and a
+    ticket from MIT's kinit in KRB5CCNAME; "password": the inventory references the password, remediate gets the
+    ticket. `edit(inventory_dict)` changes the inventory before it is written."""
+    labs: list[Lab] = []
+
+    def _make(ticket: str = "cache", https: bool = False, cbt_hardening: str = "relaxed",
+              edit: Callable[[dict[str, Any]], None] | None = None, kinit: bool = True,
+              hosts: tuple[str, ...] = ("ex1",)) -> Lab:
+        scenario = Scenario("kerberos", "", [HostScenario(h, "win2019-ex2019", [], {}, {"registry": DRIFTED})
+                                             for h in hosts])
+        lab = Lab(scenario, password=lab_password, auth="kerberos", kerberos=realm, https=https,
+                  tls_dir=tmp_path / "tls" if https else None, cbt_hardening=cbt_hardening).start()
+        labs.append(lab)
+        inventory = lab.inventory()
+        if ticket == "cache":
+            del inventory["connection"]["password"]
+            if kinit:
+                realm.kinit(PRINCIPAL, lab_password, f"FILE:{tmp_path / 'ccache'}")
+        if edit:
+            edit(inventory)
+        with (tmp_path / "inventory.yaml").open("w", encoding="utf-8") as fh:
+            YAML().dump(inventory, fh)
+        return lab
+
+    yield _make
+    for lab in labs:
+        lab.stop()
+
+
+@pytest.mark.parametrize(("ticket", "https"), [("cache", False), ("password", False), ("cache", True)],
+                         ids=["kinit-ticket-http-sealed", "password-ticket-http-sealed", "kinit-ticket-https-cbt"])
+def test_plan_and_apply_over_kerberos(kerberos_lab, cli, playbook, ticket, https):
+    lab = kerberos_lab(ticket=ticket, https=https, cbt_hardening="strict")
+    host = lab.hosts["ex1"]
+    book = playbook(DESIRED)
+    code, plan = cli.json("plan", "-p", str(book))
+    assert code == 2, plan
+    assert [i["action"] for i in plan["hosts"][0]["items"]] == ["update", "create"]
+    assert lab.total_writes() == 0
+    code, result = cli.json("apply", "-p", str(book), "--yes")
+    assert code == 0, result
+    assert result["hosts"][0]["outcome"] == "applied"
+    assert host.sim.registry.get("HKLM", KEY, "Port")["data"] == 25
+    code, plan = cli.json("plan", "-p", str(book))
+    assert code == 0, plan
+    counters = host.endpoint.counters.snapshot()
+    assert counters.kerberos_logons >= 1
+    # Over HTTP the lab refuses any unencrypted body (AllowUnencrypted=false): every message was sealed with the
+    # Kerberos session key. Over HTTPS with strict hardening every logon carried the certificate's binding.
+    assert not host.endpoint.config.allow_unencrypted
+    if https:
+        assert counters.channel_bound_logons == counters.kerberos_logons
+
+
+def test_a_password_ticket_is_obtained_once_and_never_lands_on_disk(kerberos_lab, cli, playbook, tmp_path):
+    lab = kerberos_lab(ticket="password", hosts=("ex1", "ex2"))
+    code, plan = cli.json("plan", "-p", str(playbook(DESIRED)))
+    assert code == 2, plan
+    assert all(lab.hosts[h].endpoint.counters.snapshot().kerberos_logons == 1 for h in ("ex1", "ex2"))
+    assert not (tmp_path / "ccache").exists()  # the user's cache was neither needed nor written
+    assert len(kerberos._tickets) == 1  # one AS exchange for the principal, shared by both hosts
+
+
+def _error(cli, playbook) -> dict[str, Any]:
+    code, plan = cli.json("plan", "-p", str(playbook(DESIRED)))
+    assert code == 1, plan
+    error = plan["hosts"][0]["error"]
+    assert error["type"] == "authentication"
+    code, _out, err = cli("plan", "-p", str(playbook(DESIRED)))
+    assert code == 1
+    return {"message": error["message"], "terminal": _out + err}
+
+
+def test_no_ticket(kerberos_lab, cli, playbook):
+    kerberos_lab(ticket="cache", kinit=False)
+    error = _error(cli, playbook)
+    assert "no Kerberos ticket for remediate@REMEDIATE.LAB" in error["message"]
+    assert "run 'kinit remediate@REMEDIATE.LAB', or give the connection a password reference" in error["message"]
+    assert "no Kerberos ticket" in error["terminal"]
+
+
+def test_clock_skew(kerberos_lab, cli, playbook, tmp_path):
+    """The workstation's Kerberos library believes the KDC's clock is an hour ahead of its own.
+
+    MIT keeps that belief in the credential cache itself: the file's header holds a DeltaTime tag (the KDC's time
+    minus local time, which kinit records with kdc_timesync, on by default) that every later request adds to the
+    local clock. Writing an hour there is what a workstation whose clock jumped after kinit looks like to the KDC:
+    the TGS request's authenticator is an hour off, and the real KDC answers KRB_AP_ERR_SKEW.
+    (Format: MIT's "Credential cache file format", header tag 1.) No faked system time, no library hook.
+    """
+    kerberos_lab(ticket="cache")
+    cache = tmp_path / "ccache"
+    data = cache.read_bytes()
+    version, header_length = struct.unpack(">HH", data[:4])
+    assert version == 0x0504
+    header = struct.pack(">HHii", 1, 8, 3600, 0)  # DeltaTime: +3600 s, 0 us
+    cache.write_bytes(struct.pack(">HH", version, len(header)) + header + data[4 + header_length:])
+    error = _error(cli, playbook)
+    assert "clock skew too great while getting a service ticket" in error["message"]
+    assert "synchronise them with the domain's time source" in error["message"]
+
+
+def test_unknown_spn(kerberos_lab, cli, playbook):
+    """Reached by IP address without `spn:`: pywinrm derives HTTP/127.0.0.1, which no account holds."""
+    kerberos_lab(ticket="cache", edit=lambda inv: inv["hosts"]["ex1"]["connection"].pop("spn"))
+    error = _error(cli, playbook)
+    assert "the KDC knows no service principal HTTP/127.0.0.1" in error["message"]
+    assert "set connection.spn to its registered name" in error["message"]
+
+
+def test_wrong_realm_of_the_user(kerberos_lab, cli, playbook):
+    """Realms are case-sensitive: the domain name in lower case is a realm no KDC serves."""
+    def lower(inventory: dict[str, Any]) -> None:
+        inventory["connection"]["user"] = "remediate@remediate.lab"
+
+    kerberos_lab(ticket="password", edit=lower)
+    error = _error(cli, playbook)
+    assert 'unknown Kerberos realm remediate.lab while obtaining a ticket with the password' in error["message"]
+    assert "realm names are case-sensitive" in error["message"] and "(REMEDIATE.LAB)" in error["message"]
+
+
+def test_wrong_realm_of_the_host(kerberos_lab, cli, playbook):
+    """The host's name maps to a realm the user's realm has no trust with: the KDC has no cross-realm key."""
+    kerberos_lab(ticket="cache", edit=lambda inv: inv["hosts"]["ex1"]["connection"].update(
+        spn="HTTP/ex1.fabrikam.example"))
+    error = _error(cli, playbook)
+    assert "maps to Kerberos realm FABRIKAM.EXAMPLE, which the realm of remediate@REMEDIATE.LAB does not trust" \
+        in error["message"]
+
+
+def test_expired_password(kerberos_lab, realm, cli, playbook, monkeypatch):
+    realm.add_user("expired", "old-Pa55word", password_expired=True)
+    monkeypatch.setenv("EXPIRED_PASSWORD", "old-Pa55word")
+
+    def expired(inventory: dict[str, Any]) -> None:
+        inventory["connection"]["user"] = "expired@REMEDIATE.LAB"
+        inventory["connection"]["password"] = {"env": "EXPIRED_PASSWORD"}
+
+    kerberos_lab(ticket="password", edit=expired)
+    error = _error(cli, playbook)
+    assert "the password of expired@REMEDIATE.LAB has expired; change it" in error["message"]
+    assert "old-Pa55word" not in json.dumps(error)
+
+
+def test_wrong_password_and_unknown_user(kerberos_lab, realm, cli, playbook, monkeypatch):
+    monkeypatch.setenv("REMEDIATE_LAB_PASSWORD", "not-the-password")
+    kerberos_lab(ticket="password")
+    assert "the KDC refused the password of remediate@REMEDIATE.LAB" in _error(cli, playbook)["message"]
+
+
+def test_a_ticket_for_another_host_is_refused_by_the_host(kerberos_lab, cli, playbook):
+    """ex1 presents a valid ticket for ex2's principal: ex1 has no key for it (each host its own account)."""
+    kerberos_lab(ticket="cache", hosts=("ex1", "ex2"), edit=lambda inv: inv["hosts"]["ex1"]["connection"].update(
+        spn=inv["hosts"]["ex2"]["connection"]["spn"]))
+    code, plan = cli.json("plan", "-p", str(playbook(DESIRED)))
+    assert code == 1
+    errors = {h["host"]: h.get("error") for h in plan["hosts"]}
+    assert errors["ex2"] is None
+    assert "refused the Kerberos ticket of remediate@REMEDIATE.LAB for HTTP/ex2.remediate.lab (HTTP 401)" \
+        in errors["ex1"]["message"]
+
