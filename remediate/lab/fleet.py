@@ -238,9 +238,15 @@ class Lab:
             for name in self.hosts:
                 hosts[name]["connection"]["spn"] = self.realm.host_spn(name)  # reached by IP address
         groups: dict[str, Any] = {"lab": {"hosts": list(self.hosts)}}
+        kerberos = self.realm is not None and self.auth == "kerberos"
+        if kerberos:
+            # On the Windows hosts' group only: without it they use a ticket from kinit; routers keep theirs.
+            groups["lab"]["connection"] = {"password": connection.pop("password")}
         for name in self.routers:
             router = {"type": "ios_ssh", "address": "127.0.0.1", "port": self.network.router_ports[name],
                       "user": ROUTER_USER}
+            if kerberos:
+                router["password"] = {"env": PASSWORD_ENV}
             if known_hosts:
                 router["known_hosts"] = known_hosts
             hosts[name] = {"connection": router, "vars": _lab_vars(self._router_vars[name], lab_smtp)}

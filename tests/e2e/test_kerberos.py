@@ -60,7 +60,7 @@ def kerberos_lab(realm: KdcRealm, tmp_path: Path, lab_password: str) -> Iterator
         labs.append(lab)
         inventory = lab.inventory()
         if ticket == "cache":
-            del inventory["connection"]["password"]
+            del inventory["groups"]["lab"]["connection"]
             if kinit:
                 realm.kinit(PRINCIPAL, lab_password, f"FILE:{tmp_path / 'ccache'}")
         if edit:
@@ -181,7 +181,7 @@ def test_expired_password(kerberos_lab, realm, cli, playbook, monkeypatch):
 
     def expired(inventory: dict[str, Any]) -> None:
         inventory["connection"]["user"] = "expired@REMEDIATE.LAB"
-        inventory["connection"]["password"] = {"env": "EXPIRED_PASSWORD"}
+        inventory["groups"]["lab"]["connection"]["password"] = {"env": "EXPIRED_PASSWORD"}
 
     kerberos_lab(ticket="password", edit=expired)
     error = _error(cli, playbook)
