@@ -1,6 +1,7 @@
 """Transport policy the runner states out loud: hosts whose identity is not verified.
 
-The inventory's defaults are safe (HTTPS with certificate validation; plain HTTP only with NTLM sealing; Basic over
+The inventory's defaults are safe (HTTPS with certificate validation; plain HTTP only with NTLM or Kerberos
+sealing; Basic over
 plain HTTP refused: remediate/inventory.py). Switching validation off is allowed per host only, and every run that
 loads the inventory says so on stderr, naming each such host, so it can never become a forgotten default.
 """
