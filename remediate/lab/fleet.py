@@ -35,10 +35,10 @@ from ruamel.yaml import YAML
 from remediate.errors import InputError, Location
 from remediate.lab.host import SimHost
 from remediate.lab.ios import SimRouter
+from remediate.lab.kdc import KdcRealm
 from remediate.lab.network import LabNetwork
 from remediate.lab.platforms import PLATFORMS, facts_for, platform_state
 from remediate.lab.smtp import Peer
-from remediate.lab.kdc import KdcRealm
 from remediate.lab.wsman import AuthMode, CommandOutput, EndpointConfig, HostEndpoint, WSManLab, generate_tls
 from remediate.lab.wsman.kerberos import KerberosService
 from remediate.securefiles import open_private, write_private

@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 from remediate.errors import RemediateError
+from remediate.securefiles import private_dir, write_private
 
 DEFAULT_REALM = "REMEDIATE.LAB"
 DEFAULT_DOMAIN = "remediate.lab"
@@ -83,7 +84,7 @@ class KdcRealm:
 
     # --- life cycle -------------------------------------------------------------------------------------------
     def start(self) -> KdcRealm:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(self.directory, what="lab Kerberos realm folder")
         for attempt in range(3):
             self.port = free_port()
             self._write_config()
@@ -156,7 +157,7 @@ class KdcRealm:
     # --- internals --------------------------------------------------------------------------------------------
     def _write_config(self) -> None:
         kdc = f"127.0.0.1:{self.port}"
-        self.krb5_conf.write_text(
+        write_private(self.krb5_conf, what="lab krb5.conf", data=
             "# Written by remediate's lab for a throwaway realm; nothing system-wide reads it.\n"
             "[libdefaults]\n"
             f"  default_realm = {self.realm}\n"
@@ -166,10 +167,9 @@ class KdcRealm:
             "[realms]\n"
             f"  {self.realm} = {{\n    kdc = {kdc}\n    admin_server = {kdc}\n  }}\n"
             "[domain_realm]\n"
-            f"  .{self.domain} = {self.realm}\n  {self.domain} = {self.realm}\n  localhost = {self.realm}\n",
-            encoding="utf-8")
+            f"  .{self.domain} = {self.realm}\n  {self.domain} = {self.realm}\n  localhost = {self.realm}\n")
         d = self.directory
-        self.kdc_conf.write_text(
+        write_private(self.kdc_conf, what="lab kdc.conf", data=
             "[kdcdefaults]\n"
             f"  kdc_listen = {kdc}\n  kdc_tcp_listen = {kdc}\n"
             "[realms]\n"
@@ -177,8 +177,7 @@ class KdcRealm:
             f"    database_name = {d / 'principal'}\n    key_stash_file = {d / 'stash'}\n"
             f"    acl_file = {d / 'kadm5.acl'}\n    max_life = 10h 0m 0s\n"
             "  }\n"
-            f"[logging]\n  kdc = FILE:{self.log}\n",
-            encoding="utf-8")
+            f"[logging]\n  kdc = FILE:{self.log}\n")
 
     def _tool_env(self) -> dict[str, str]:
         return {**os.environ, "KRB5_CONFIG": str(self.krb5_conf), "KRB5_KDC_PROFILE": str(self.kdc_conf)}
