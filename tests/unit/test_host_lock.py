@@ -68,7 +68,7 @@ def test_without_lock_the_apply_is_as_before() -> None:
 
 def test_an_unexpired_lock_of_another_run_refuses_and_nothing_runs() -> None:
     host = make_host()
-    held = record("run-0", NOW + timedelta(minutes=10))
+    held = record("run-0", NOW + timedelta(hours=6))
     host.host_lock.load(held)
     answer = apply(host, lock())
     assert answer == {"version": 1, "outcome": "locked", "holder": {**held, "expired": False},
@@ -99,7 +99,7 @@ def test_a_corrupt_lock_file_is_replaced(content: str) -> None:
 
 def test_the_same_run_takes_its_own_lock_again() -> None:
     host = make_host()
-    host.host_lock.load(record("run-1", NOW + timedelta(minutes=10), owner="alice@ws1"))
+    host.host_lock.load(record("run-1", NOW + timedelta(hours=6), owner="alice@ws1"))
     answer = apply(host, lock("run-1"))
     assert answer["outcome"] == "applied" and answer["lock"]["taken_over"] is None
 
@@ -188,7 +188,7 @@ def test_lock_ops_get_and_release_with_the_run_id_guard() -> None:
     host = make_host()
     assert op(host, "lock.get", {}) is None
     assert op(host, "lock.release", {"run_id": "run-0"}) == {"released": False, "holder": None}
-    held = record("run-0", NOW + timedelta(minutes=5))
+    held = record("run-0", NOW + timedelta(hours=6))
     host.host_lock.load(held)
     assert op(host, "lock.get", {}) == {**held, "expired": False}
     assert op(host, "lock.release", {"run_id": "run-9"}) == {"released": False, "holder": {**held, "expired": False}}
