@@ -13,6 +13,7 @@ from remediate.cli.apply import apply_command
 from remediate.cli.check import check_command
 from remediate.cli.exitcodes import ExitCode
 from remediate.cli.history import history_command
+from remediate.cli.inventory import inventory_group
 from remediate.cli.plan import plan_command
 from remediate.cli.rollback import rollback_command
 from remediate.cli.schema import schema_command
@@ -38,7 +39,7 @@ def cli(debug_trace: bool, debug_log: Path | None) -> None:
 
 
 for command in (plan_command, apply_command, rollback_command, history_command, validate_command, check_command,
-                schema_command, unlock_command):
+                schema_command, unlock_command, inventory_group):
     cli.add_command(command)
 
 
