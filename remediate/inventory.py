@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from remediate.change_windows import ChangeWindow, WindowList
 from remediate.credentials import HOW_TO_REFERENCE, CredentialRef
+from remediate.journal.location import JournalSetting
 from remediate.validation import validate
 from remediate.yamlsrc import LineMap, load
 
@@ -140,6 +141,8 @@ class HostSpec(BaseModel):
 
 class InventorySpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # The run journal these hosts share (remediate/journal/location.py); default: SQLite in the state directory.
+    journal: JournalSetting | None = None
     vars: dict[str, Any] = Field(default_factory=dict)
     connection: ConnectionSpec = Field(default_factory=ConnectionSpec)
     change_window: WindowList = None
@@ -170,6 +173,7 @@ class Inventory:
     path: str
     hosts: dict[str, Host]
     groups: dict[str, tuple[str, ...]]
+    journal: JournalSetting | None = None
 
 
 _DEFAULT_PORTS = {Scheme.HTTP: 5985, Scheme.HTTPS: 5986}
@@ -282,7 +286,7 @@ def load_inventory(path: Path) -> Inventory:
         windows = [spec.change_window, *(spec.groups[g].change_window for g in groups), hspec.change_window]
         chosen = [w for w in windows if w is not None]
         hosts[name] = Host(name, tuple(groups), variables, connection, windows=chosen[-1] if chosen else ())
-    return Inventory(str(path), hosts, {g: tuple(s.hosts) for g, s in spec.groups.items()})
+    return Inventory(str(path), hosts, {g: tuple(s.hosts) for g, s in spec.groups.items()}, journal=spec.journal)
 
 
 def _with_ca(connection: Connection, ca_file: str) -> Connection:

@@ -10,20 +10,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import click
+from rich.markup import escape
 from pydantic import ValidationError
 
 from remediate.cli import common
 from remediate.cli.exitcodes import ExitCode, for_run
 from remediate.engine.batches import Amount, Rollout, outside_windows, window_gate
 from remediate.engine.fleet import select_hosts
-from remediate.engine.model import Plan
+from remediate.engine.model import PLAN_VERSIONS, Plan
 from remediate.engine.progress import make_progress
-from remediate.engine.run import apply_plan, check_plan_inputs, make_plan
+from remediate.engine.run import apply_plan, check_plan_inputs, irreversible_changes, make_plan
 from remediate.errors import InputError, Location, RefusedError
 from remediate.inventory import Inventory
-from remediate.journal import Journal
 from remediate.reports.terminal import print_plan, print_run
 from remediate.validation import input_path
 
@@ -57,13 +58,16 @@ def _amount(option: str, allow_zero: bool) -> Callable[[click.Context, click.Par
 @click.option("--outside-window", "outside_window", is_flag=True,
               help="Apply even outside the hosts' change windows (needs --reason, recorded in the journal).")
 @click.option("--reason", default=None, help="Why this run happens (recorded in the journal).")
+@click.option("--accept-irreversible", "accept_irreversible", is_flag=True,
+              help="Consent to changes whose old value the normal setter cannot write back (plan marks them "
+                   "'irreversible' and says how rollback restores them, if at all).")
 def apply_command(plan_file: Path | None, inventory: Path, playbooks: tuple[Path, ...], limit: str | None,
                   forks: int, state_dir: Path | None, as_json: bool, progress: str, yes: bool, serial: Amount | None,
-                  max_fail: Amount | None, outside_window: bool, reason: str | None) -> int:
+                  max_fail: Amount | None, outside_window: bool, reason: str | None, accept_irreversible: bool) -> int:
     """Apply a saved plan exactly, or plan now and apply after confirmation.
 
     Exit 0 done, 1 a host failed (or bad input), 3 refused: a stale plan or host, outside the change window,
-    a host locked by another run, or hosts left not attempted.
+    a host locked by another run, hosts left not attempted, or irreversible changes without consent.
     """
     if outside_window and not (reason or "").strip():
         raise click.UsageError("--outside-window needs --reason TEXT: the journal records why the window was "
@@ -84,6 +88,7 @@ def apply_command(plan_file: Path | None, inventory: Path, playbooks: tuple[Path
                 plan.hosts = [h for h in plan.hosts if h.host in keep]
             ctx.pool.check_credentials([h.host for h in plan.hosts])
             _check_windows(ctx.inventory, plan, outside_window)
+            _check_irreversible(plan, accept_irreversible, out, ask=False)
         else:
             plan = make_plan(ctx, select_hosts(ctx.inventory, limit))
             if not as_json:
@@ -92,14 +97,17 @@ def apply_command(plan_file: Path | None, inventory: Path, playbooks: tuple[Path
                 out.print("Nothing to change.")
                 return for_plan_errors(plan)
             _check_windows(ctx.inventory, plan, outside_window)
-            if not yes and not click.confirm(f"Apply {plan.change_count} change(s)?", default=False, err=as_json):
+            marked = _check_irreversible(plan, accept_irreversible, out, ask=not yes)
+            question = f"Apply {plan.change_count} change(s)" + (
+                f", {marked} of them irreversible by their normal setter (listed above)?" if marked else "?")
+            if not yes and not click.confirm(question, default=False, err=as_json):
                 out.print("Nothing applied.")
                 return ExitCode.REFUSED
         rollout = Rollout(serial=serial, max_fail=max_fail,
                           gate=None if outside_window else window_gate(ctx.inventory, _utc_now))
         if outside_window:
             reason = f"--outside-window: {reason}"
-        journal = Journal(state_dir or common.default_state_dir())
+        journal = common.open_journal(state_dir, ctx.inventory)
         try:
             result = apply_plan(ctx, plan, journal, common.command_text(), reason=reason, rollout=rollout)
         finally:
@@ -126,6 +134,23 @@ def _check_windows(inventory: Inventory, plan: Plan, outside_window: bool) -> No
         raise RefusedError(problem)
 
 
+def _check_irreversible(plan: Plan, accepted: bool, out: Any, ask: bool) -> int:
+    """List the changes rollback could not undo by the normal setter, and how it would; refuse (exit 3) without
+    consent. `ask`: the confirmation prompt that follows is the consent. Returns how many there are."""
+    found = irreversible_changes(plan)
+    if not found:
+        return 0
+    lines = [f"{host}: {item.description}: {mark.reason}; rollback restores it {mark.restore}"
+             for host, item, mark in found]
+    if accepted or ask:
+        out.print(f"[yellow]Irreversible by the normal setter ({len(found)}):[/]")
+        for line in lines:
+            out.print(f"  {escape(line)}")
+        return len(found)
+    raise RefusedError(f"{len(found)} change(s) cannot be undone by their normal setter: " + "; ".join(lines)
+                       + ". Apply them with --accept-irreversible, or leave those hosts out with --limit")
+
+
 def for_plan_errors(plan: Plan) -> int:
     return ExitCode.ERROR if plan.has_errors else ExitCode.OK
 
@@ -148,9 +173,10 @@ def load_plan_file(path: Path) -> Plan:
     if not isinstance(data, dict) or data.get("format") != "remediate.plan":
         raise InputError(Location(str(path), None, "format"), "not a remediate plan file "
                          "(expected format: remediate.plan)")
-    if data.get("version") != 1:
+    if data.get("version") not in PLAN_VERSIONS:
         raise InputError(Location(str(path), None, "version"),
-                         f"plan format version {data.get('version')!r} is not supported (expected 1)")
+                         f"plan format version {data.get('version')!r} is not supported (expected "
+                         f"{' or '.join(map(str, PLAN_VERSIONS))})")
     try:
         plan = Plan.model_validate(data)
     except ValidationError as exc:

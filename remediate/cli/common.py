@@ -62,6 +62,13 @@ def state_option(fn: F) -> F:
                              "~/.local/state/remediate).")(fn)
 
 
+def open_journal(state_dir: Path | None, inventory: Any = None) -> Any:
+    """The run journal: the inventory's `journal:`, else REMEDIATE_JOURNAL, else SQLite in the state directory."""
+    from remediate.journal import open_journal as _open
+
+    return _open(state_dir or default_state_dir(), getattr(inventory, "journal", None))
+
+
 def json_option(fn: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(fn)
 

@@ -12,6 +12,7 @@ class ExitCode(IntEnum):
     ERROR = 1  # bad input, unreachable host, failed apply
     PENDING = 2  # changes pending / drift
     REFUSED = 3  # refused on purpose: stale plan, outside the window, lock held
+    PARTIAL = 4  # rollback: partly restored; every value not restored is named with the reason
 
 
 def for_plan(plan: Plan) -> ExitCode:
@@ -24,6 +25,8 @@ def for_run(result: RunResult) -> ExitCode:
     outcomes = {h.outcome for h in result.hosts}
     if any(o.failed for o in outcomes):
         return ExitCode.ERROR
+    if outcomes & {HostOutcome.PARTIAL, HostOutcome.NOT_RESTORED}:
+        return ExitCode.PARTIAL
     if outcomes & {HostOutcome.STALE, HostOutcome.NOT_ATTEMPTED, HostOutcome.LOCKED}:
         return ExitCode.REFUSED
     return ExitCode.OK

@@ -20,7 +20,7 @@ from remediate.engine.hostlock import lock_note, lock_refusal, with_note
 from remediate.engine.fleet import call_agent
 from remediate.engine.model import ChangeResult, HostOutcome, HostResult, PlanItem
 from remediate.errors import HostError
-from remediate.journal import Journal
+from remediate.journal import RunJournal
 from remediate.resources import KINDS
 from remediate.transport.base import Connection
 
@@ -53,7 +53,17 @@ class Change:
         return Change(self.kind, self.identity, self.description, self.rule_id, self.after, self.before)
 
 
-def apply_request(changes: list[Change], lock: dict[str, Any] | None = None) -> dict[str, Any]:
+def write_op(change: Change, value: Any, facts: dict[str, Any] | None) -> dict[str, Any]:
+    """The op that writes `value` (ResourceKind.write_path): the normal setter, or the kind's other documented path
+    for a value the setter refuses. Where there is none, the normal setter is sent all the same: it fails, and the
+    host's answer says so (rollback never gets here for such a value: it reports it to be set by hand)."""
+    kind = KINDS[change.kind]
+    path = kind.write_path(change.identity, value, facts)
+    return (path.op or kind.set_op(change.identity, value)).wire()
+
+
+def apply_request(changes: list[Change], lock: dict[str, Any] | None = None,
+                  facts: dict[str, Any] | None = None) -> dict[str, Any]:
     wire = []
     for index, change in enumerate(changes):
         kind = KINDS[change.kind]
@@ -61,9 +71,9 @@ def apply_request(changes: list[Change], lock: dict[str, Any] | None = None) -> 
             "id": f"c{index}",
             "read": kind.read_op(change.identity).wire(),
             "expect": change.before,
-            "set": kind.set_op(change.identity, change.after).wire(),
+            "set": write_op(change, change.after, facts),
             "want": change.after,
-            "undo": kind.set_op(change.identity, change.before).wire(),
+            "undo": write_op(change, change.before, facts),
         })
     request: dict[str, Any] = {"mode": "apply", "changes": wire}
     if lock is not None:
@@ -79,17 +89,25 @@ def read_live(connection: Connection, changes: list[Change]) -> list[dict[str, A
     return [by_id.get(f"r{i}", {"ok": False, "error": {"message": "no result"}}) for i in range(len(changes))]
 
 
-def apply_host(host: str, changes: list[Change], connection: Connection, journal: Journal, run_id: str,
-               rollback_hint: str, lock: dict[str, Any] | None = None) -> HostResult:
+def apply_host(host: str, changes: list[Change], connection: Connection, journal: RunJournal, run_id: str,
+               rollback_hint: str, lock: dict[str, Any] | None = None,
+               facts: dict[str, Any] | None = None) -> HostResult:
     journal.snapshot(run_id, host, [c.journal() for c in changes])
+    result = send_changes(host, changes, connection, rollback_hint, lock, facts)
+    journal.record(run_id, host, result.outcome.value, result.model_dump(mode="json"))
+    return result
+
+
+def send_changes(host: str, changes: list[Change], connection: Connection, rollback_hint: str,
+                 lock: dict[str, Any] | None = None, facts: dict[str, Any] | None = None) -> HostResult:
+    """One guarded apply command for `changes` and what became of it; the caller journals before and after."""
     try:
-        answer = call_agent(connection, apply_request(changes, lock))
+        answer = call_agent(connection, apply_request(changes, lock, facts))
     except HostError as exc:
         result = _after_lost_connection(host, changes, connection, exc, rollback_hint)
     else:
         result = lock_refusal(host, answer) or with_note(_from_answer(host, changes, answer, rollback_hint),
                                                          lock_note(answer))
-    journal.record(run_id, host, result.outcome.value, result.model_dump(mode="json"))
     return result
 
 

@@ -1,6 +1,6 @@
 """The plan and its results as plain, versioned data.
 
-A `Plan` is what `plan` prints, what `plan -o FILE` and `plan --json` write (format `remediate.plan`, version 1;
+A `Plan` is what `plan` prints, what `plan -o FILE` and `plan --json` write (format `remediate.plan`, version 2;
 see docs/plan-format.md), and what `apply FILE` executes. It holds, per host, every resource's observed value,
 desired value and the change, with rule and source. It holds no secrets: connection details are the inventory's.
 """
@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from remediate import __version__
 
 PLAN_FORMAT = "remediate.plan"
-PLAN_VERSION = 1
+PLAN_VERSION = 2
+PLAN_VERSIONS = (1, 2)  # 2 added `irreversible` to items; a version-1 file reads as items without it
 
 
 class _Model(BaseModel):
@@ -55,6 +56,13 @@ class SourceRef(_Model):
     line: int | None = None
 
 
+class Irreversible(_Model):
+    """A change whose before-value the kind's normal setter cannot write back (ResourceKind.write_path)."""
+
+    reason: str  # why not, e.g. "the banner is not accepted by Set-ReceiveConnector ..."
+    restore: str  # how rollback will restore it: "through <the other path>", or "not at all: ... by hand"
+
+
 class PlanItem(_Model):
     """One resource of one rule on one host."""
 
@@ -73,6 +81,7 @@ class PlanItem(_Model):
     diff: list[FieldDiff] = Field(default_factory=list)
     error: str | None = None
     defined_at: SourceRef | None = None
+    irreversible: Irreversible | None = None  # set on a change `apply` needs consent for (--accept-irreversible)
 
     @property
     def is_change(self) -> bool:
@@ -99,7 +108,7 @@ class HostPlan(_Model):
 
 class Plan(_Model):
     format: Literal["remediate.plan"] = PLAN_FORMAT
-    version: Literal[1] = PLAN_VERSION
+    version: Literal[1, 2] = PLAN_VERSION
     tool_version: str = __version__
     created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
     inventory: str
@@ -131,6 +140,10 @@ class HostOutcome(str, Enum):
     UNKNOWN = "unknown"
     NOT_ATTEMPTED = "not_attempted"
     LOCKED = "locked"  # another run holds the host lock (remediate/engine/hostlock.py); nothing was written
+    # Rollback only (engine/rollback.py): some values restored, others named with the reason and the value to set;
+    # or none of those that needed it could be restored.
+    PARTIAL = "partly_restored"
+    NOT_RESTORED = "not_restored"
 
     @property
     def failed(self) -> bool:

@@ -17,6 +17,7 @@ from remediate.engine.model import (
     ErrorInfo,
     FieldDiff,
     HostPlan,
+    Irreversible,
     HostStatus,
     ItemStatus,
     PlanItem,
@@ -127,7 +128,7 @@ def plan_host(target: Target, connection: Connection) -> HostPlan:
         return HostPlan(host=host.name, endpoint=endpoint, status=HostStatus.ERROR,
                         error=ErrorInfo(type=exc.kind, message=exc.problem))
     applicable = {r.rule.id: _applies(r, facts, host) for r in target.rules}
-    items = [_item(res, result, applicable[res.rule.rule.id]) for res, result in zip(target.resources, results)]
+    items = [_item(res, result, applicable[res.rule.rule.id], facts) for res, result in zip(target.resources, results)]
     items += [_deferred_item(d, facts, host) for d in target.deferred]
     statuses = {item.status for item in items}
     if ItemStatus.ERROR in statuses:
@@ -157,7 +158,7 @@ def _deferred_item(rule: DeferredRule, facts: dict[str, Any], host: Host) -> Pla
     )
 
 
-def _item(res: Resource, result: dict[str, Any], applicable: bool) -> PlanItem:
+def _item(res: Resource, result: dict[str, Any], applicable: bool, facts: dict[str, Any]) -> PlanItem:
     rule = res.rule.rule
     base = dict(
         rule_id=rule.id, rule_title=rule.title, source=rule.source, remedy=rule.remedy, advice=rule.advice,
@@ -178,7 +179,16 @@ def _item(res: Resource, result: dict[str, Any], applicable: bool) -> PlanItem:
         return PlanItem(**base, status=ItemStatus.FAILED, before=observed, after=res.desired, diff=diff)
     status = ItemStatus.MANUAL if rule.remedy == "manual" else ItemStatus.DRIFT
     return PlanItem(**base, status=status, before=observed, after=res.desired, action=_action(observed, res.desired),
-                    diff=diff)
+                    diff=diff, irreversible=irreversible(res.kind, res.identity, observed, facts))
+
+
+def irreversible(kind: ResourceKind[Any], identity: dict[str, Any], before: Any,
+                 facts: dict[str, Any] | None) -> Irreversible | None:
+    """Whether rollback could put `before` back by the kind's normal setter; if not, why and how it will."""
+    path = kind.write_path(identity, before, facts)
+    if path.irreversible is None:
+        return None
+    return Irreversible(reason=path.irreversible, restore=path.how)
 
 
 def _action(before: Any, after: Any) -> Action:

@@ -1,4 +1,5 @@
-"""The three things a user asks for: plan, apply, rollback. The CLI calls these and only prints the results."""
+"""The three things a user asks for: plan, apply, rollback (engine/rollback.py). The CLI calls these and only
+prints the results."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from remediate.engine.apply import Change, apply_host, read_live
+from remediate.engine.apply import Change, apply_host
 from remediate.engine.batches import Rollout
 from remediate.engine.fleet import DEFAULT_FORKS, ConnectionPool, NoProgress, Progress, for_each_host
 from remediate.engine.hostlock import lock_request
@@ -15,14 +16,20 @@ from remediate.engine.model import (
     HostPlan,
     HostResult,
     HostStatus,
+    Irreversible,
     Plan,
+    PlanItem,
     RunResult,
 )
-from remediate.engine.plan import Target, plan_host, targets
-from remediate.errors import HostError, RefusedError
+from remediate.engine.plan import Target, irreversible, plan_host, targets
+from remediate.errors import RefusedError
 from remediate.inventory import Inventory
-from remediate.journal import Journal, new_run_id
+from remediate.journal import RunJournal, new_run_id
 from remediate.playbook import Catalog
+from remediate.resources import KINDS
+
+# Rollback lives in engine/rollback.py; callers may keep importing it from here.
+from remediate.engine.rollback import rollback_run  # noqa: E402,F401
 
 
 @dataclass
@@ -87,6 +94,20 @@ def check_plan_inputs(plan: Plan, inventory_path: str | None = None) -> None:
                            + "; make a new plan")
 
 
+def irreversible_changes(plan: Plan) -> list[tuple[str, PlanItem, Irreversible]]:
+    """(host, item, why and how) for each planned change whose before-value the normal setter cannot put back.
+    Worked out again from the kind, the before-value and the host's facts: a plan file's own marks are not trusted
+    (a hand-edited file could drop them)."""
+    found = []
+    for host in plan.hosts:
+        for item in host.changes:
+            kind = KINDS.get(item.kind)
+            mark = irreversible(kind, item.identity, item.before, host.facts) if kind is not None else None
+            if mark is not None:
+                found.append((host.host, item, mark))
+    return found
+
+
 def _same_file(a: str, b: str) -> bool | None:
     """Whether two paths name one file; None when that cannot be told (one of them is gone)."""
     try:
@@ -95,7 +116,7 @@ def _same_file(a: str, b: str) -> bool | None:
         return None
 
 
-def apply_plan(ctx: RunContext, plan: Plan, journal: Journal, command: str, reason: str | None = None,
+def apply_plan(ctx: RunContext, plan: Plan, journal: RunJournal, command: str, reason: str | None = None,
                run_id: str | None = None, rollout: Rollout | None = None) -> RunResult:
     """Apply every host's changes under the host lock, in the batches of `rollout` (engine/batches.py): a host
     whose gate says no (its change window closed) and the hosts after a passed --max-fail are not started."""
@@ -120,7 +141,7 @@ def apply_plan(ctx: RunContext, plan: Plan, journal: Journal, command: str, reas
             gated.append(name)
             return _not_started(journal, run_id, name, why)
         ctx.progress.host_started(name, "apply")
-        result = apply_host(name, changes, ctx.pool.get(name), journal, run_id, hint, lock)
+        result = apply_host(name, changes, ctx.pool.get(name), journal, run_id, hint, lock, facts=host_plan.facts)
         ctx.progress.host_finished(name, "apply", result.outcome.value)
         return result
 
@@ -156,77 +177,8 @@ def apply_plan(ctx: RunContext, plan: Plan, journal: Journal, command: str, reas
     return RunResult(run_id=run_id, kind="apply", hosts=[results[n] for n in order], stopped=stopped)
 
 
-def _not_started(journal: Journal, run_id: str, name: str, why: str) -> HostResult:
+def _not_started(journal: RunJournal, run_id: str, name: str, why: str) -> HostResult:
     # Journaled with no changes: history shows the host was left alone, and rollback has nothing to do for it.
     result = HostResult(host=name, outcome=HostOutcome.NOT_ATTEMPTED, message=why)
     journal.record(run_id, name, result.outcome.value, result.model_dump(mode="json"))
     return result
-
-
-def rollback_run(ctx: RunContext, journal: Journal, source_run: str, only_hosts: list[str] | None,
-                 command: str) -> RunResult:
-    """Put back every value a run changed, through the same guarded apply path.
-
-    Per change, the live value decides: equal to the run's before-value, nothing to do; equal to its after-value,
-    set it back; anything else means someone changed it since, and that host is refused (stale) untouched.
-    """
-    record = journal.run(source_run)
-    hosts = [h for h in record.hosts if h.changes and (only_hosts is None or h.host in only_hosts)]
-    if only_hosts:
-        missing = sorted(set(only_hosts) - {h.host for h in record.hosts})
-        if missing:
-            raise RefusedError(f"run {source_run} did not touch host(s): {', '.join(missing)}")
-    for h in hosts:
-        if h.host not in ctx.inventory.hosts:
-            raise RefusedError(f"host {h.host} of run {source_run} is not in the inventory {ctx.inventory.path}")
-    ctx.pool.check_credentials([h.host for h in hosts])
-    run_id = new_run_id()
-    journal.begin_run(run_id, "rollback", command, parent_run=source_run)
-    hint = f"run 'remediate rollback {run_id}' or inspect the host"
-    entries = {h.host: [Change.from_journal(c) for c in h.changes] for h in hosts}
-
-    def one(name: str) -> HostResult:
-        ctx.progress.host_started(name, "rollback")
-        result = _rollback_host(name, entries[name], ctx, journal, run_id, hint)
-        ctx.progress.host_finished(name, "rollback", result.outcome.value)
-        return result
-
-    ctx.progress.phase_started("rollback", len(entries))
-    try:
-        results = for_each_host(list(entries), one, ctx.forks)
-    finally:
-        ctx.progress.phase_finished("rollback")
-        journal.finish_run(run_id)
-    return RunResult(run_id=run_id, kind="rollback", hosts=results)
-
-
-def _rollback_host(name: str, changes: list[Change], ctx: RunContext, journal: Journal, run_id: str,
-                   hint: str) -> HostResult:
-    connection = ctx.pool.get(name)
-    try:
-        live = read_live(connection, changes)
-    except HostError as exc:
-        journal.record(run_id, name, HostOutcome.UNREACHABLE.value, {"message": exc.problem})
-        return HostResult(host=name, outcome=HostOutcome.UNREACHABLE, message=exc.problem)
-    undo: list[Change] = []
-    conflicts: list[str] = []
-    for change, result in zip(changes, live):
-        value = result.get("value") if result.get("ok") else None
-        if not result.get("ok"):
-            conflicts.append(f"{change.description}: cannot read ({(result.get('error') or {}).get('message')})")
-        elif value == change.before:
-            continue
-        elif value == change.after:
-            undo.append(change.reversed())
-        else:
-            conflicts.append(f"{change.description} was changed by someone else since the run")
-    if conflicts:
-        message = "refused, nothing written: " + "; ".join(conflicts)
-        journal.record(run_id, name, HostOutcome.STALE.value, {"message": message})
-        return HostResult(host=name, outcome=HostOutcome.STALE, message=message)
-    if not undo:
-        journal.record(run_id, name, HostOutcome.NO_CHANGES.value, {"message": "already as before the run"})
-        return HostResult(host=name, outcome=HostOutcome.NO_CHANGES, message="already as before the run")
-    # Undo in reverse order of the original application: later changes may build on earlier ones.
-    return apply_host(name, list(reversed(undo)), connection, journal, run_id, hint, lock_request(run_id))
-

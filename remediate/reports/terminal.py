@@ -11,7 +11,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from remediate.engine.model import HostOutcome, HostPlan, HostStatus, ItemStatus, Plan, PlanItem, RunResult
-from remediate.journal import JournalRun
 
 _OUTCOME_STYLE = {HostOutcome.APPLIED: "green", HostOutcome.NO_CHANGES: "green", HostOutcome.STALE: "yellow",
                   HostOutcome.NOT_ATTEMPTED: "yellow", HostOutcome.LOCKED: "yellow"}
@@ -21,7 +20,17 @@ OUTCOME_LABELS = {
     HostOutcome.REVERT_FAILED: "failed, revert incomplete", HostOutcome.UNTOUCHED: "failed, untouched",
     HostOutcome.UNKNOWN: "failed, state unknown", HostOutcome.ERROR: "error", HostOutcome.STALE: "stale",
     HostOutcome.LOCKED: "locked", HostOutcome.UNREACHABLE: "unreachable", HostOutcome.NOT_ATTEMPTED: "not attempted",
+    HostOutcome.PARTIAL: "partly restored", HostOutcome.NOT_RESTORED: "not restored",
 }
+# A rollback's words where they differ: "changed" would read as if the rollback had made a new change.
+ROLLBACK_LABELS = {HostOutcome.APPLIED: "restored", HostOutcome.NO_CHANGES: "already as before",
+                   HostOutcome.STALE: "refused (--atomic)"}
+
+
+def outcome_label(kind: str, outcome: HostOutcome) -> str:
+    if kind == "rollback" and outcome in ROLLBACK_LABELS:
+        return ROLLBACK_LABELS[outcome]
+    return OUTCOME_LABELS.get(outcome, outcome.value)
 
 
 def show(value: Any, limit: int = 120) -> str:
@@ -90,6 +99,9 @@ def _print_findings(items: list[PlanItem], console: Console, annotate: Annotate 
             else:
                 console.print(f"      {escape(item.description)}: {escape(show(item.before))} -> "
                               f"{escape(show(item.after))}")
+                if item.irreversible is not None and item.status is ItemStatus.DRIFT:
+                    console.print(f"        [magenta]irreversible:[/] {escape(item.irreversible.reason)}; rollback "
+                                  f"restores it {escape(item.irreversible.restore)}")
             for note in notes:
                 console.print(f"        {note}")
 
@@ -110,13 +122,16 @@ def print_run(result: RunResult, console: Console) -> None:
     table.add_column("detail", overflow="fold")
     for host in result.hosts:
         style = _OUTCOME_STYLE.get(host.outcome, "red")
-        label = OUTCOME_LABELS.get(host.outcome, host.outcome.value)
+        label = outcome_label(result.kind, host.outcome)
         table.add_row(escape(host.host), f"[{style}]{escape(label)}[/]", str(len(host.changes)),
                       escape(host.message or ""))
     console.print(table)
     for host in result.hosts:
         for change in host.changes:
-            if change.error:
+            if change.status == "not_restored":
+                console.print(f"  {escape(host.host)}: {escape(change.description)}: [red]not restored:[/] "
+                              f"{escape(change.error or '')}; to restore it by hand, set it to {escape(show(change.after))}")
+            elif change.error:
                 console.print(f"  {escape(host.host)}: {escape(change.description)}: [red]{escape(change.error)}[/]")
     if result.stopped:
         console.print(f"[yellow]Stopped:[/] {escape(result.stopped)}")
@@ -125,21 +140,9 @@ def print_run(result: RunResult, console: Console) -> None:
 
 def run_summary(result: RunResult) -> str:
     """`apply run RUN: 40 changed, 5 compliant, ... of 50 host(s).`: every outcome that occurred, counted."""
-    counts = {label: 0 for label in OUTCOME_LABELS.values()}
+    counts = {outcome_label(result.kind, o): 0 for o in OUTCOME_LABELS}
     for host in result.hosts:
-        label = OUTCOME_LABELS.get(host.outcome, host.outcome.value)
+        label = outcome_label(result.kind, host.outcome)
         counts[label] = counts.get(label, 0) + 1
     parts = [f"{n} {label}" for label, n in counts.items() if n]
     return f"{result.kind} run {result.run_id}: {', '.join(parts) or 'no hosts'} of {len(result.hosts)} host(s)."
-
-
-def print_history(runs: list[JournalRun], console: Console) -> None:
-    table = Table(title="runs (newest first)")
-    for column in ("run", "kind", "started", "status", "by", "hosts"):
-        table.add_column(column, overflow="fold")
-    for run in runs:
-        hosts = ", ".join(f"{h.host}={'interrupted' if h.status == 'sending' and run.status != 'running' else h.status}"
-                          for h in run.hosts) or "-"
-        kind = run.kind + (f" of {run.parent_run}" if run.parent_run else "")
-        table.add_row(run.run_id, kind, run.started_at, run.status, f"{run.user}@{run.workstation}", hosts)
-    console.print(table)

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import Field
 
-from remediate.resources.base import FieldChange, Op, ResourceKind
+from remediate.resources.base import FieldChange, Op, ResourceKind, WritePath
 from remediate.resources.defender_exclusion import DefenderExclusion, DefenderExclusionSpec
 from remediate.resources.event_log_probe import EventLogProbe, EventLogProbeSpec
 from remediate.resources.exchange_receive_connector import ExchangeReceiveConnector, ExchangeReceiveConnectorSpec
@@ -48,4 +48,4 @@ def kind_of(name: str) -> ResourceKind[Any]:
     return KINDS[name]
 
 
-__all__ = ["KINDS", "FieldChange", "Op", "ResourceKind", "ResourceSpec", "kind_of"]
+__all__ = ["KINDS", "FieldChange", "Op", "ResourceKind", "ResourceSpec", "WritePath", "kind_of"]

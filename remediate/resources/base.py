@@ -14,6 +14,10 @@ A resource kind is one module in this package. It provides:
 - `desired(spec)`: the value `read_op` must return when the host is compliant;
 - `set_op(identity, value)`: the agent op that makes `read_op` return `value`. Rollback is this with the
   before-value, so a kind MUST accept every value its read op can return ("absent" included);
+- MAY override `write_path(identity, value, facts)` when some value its read op can return cannot be written back
+  by `set_op` (a banner written past the cmdlet, a device line outside the grammar): it says so *before* a change,
+  and names the other documented way to write it, or none (`WritePath`). Apply's revert and rollback write every
+  value through it; `plan` marks such changes and `apply` asks for consent (`--accept-irreversible`);
 - MAY override `same(observed, desired)` where Windows ignores a difference (list order, say);
 - MAY set `target`, the inventory connection type whose agent runs its ops: "winrm" (the default) or "ios_ssh"
   (a Cisco IOS device). A rule runs only on hosts of its kinds' target (engine/plan.py).
@@ -61,6 +65,26 @@ class Op:
 
 
 @dataclass(frozen=True)
+class WritePath:
+    """How one value of a resource is written (apply's set and revert, rollback's restore).
+
+    `irreversible` is None when the kind's normal setter (`set_op`) takes the value. Otherwise it says why not, and
+    `op` is the other documented write path (`via` names it for people), or None when there is none and a person
+    must set the value by hand."""
+
+    op: Op | None
+    irreversible: str | None = None
+    via: str | None = None
+
+    @property
+    def how(self) -> str:
+        """How rollback restores such a value, for plan and the apply prompt."""
+        if self.irreversible is None:
+            return "by the normal setter"
+        return f"through {self.via}" if self.op is not None else "not at all: it must be set by hand"
+
+
+@dataclass(frozen=True)
 class FieldChange:
     """One field that differs, for people: `path` like `data` or `data[2]`."""
 
@@ -92,6 +116,11 @@ class ResourceKind(ABC, Generic[Spec]):
 
     @abstractmethod
     def set_op(self, identity: dict[str, Any], value: Any) -> Op: ...
+
+    def write_path(self, identity: dict[str, Any], value: Any, facts: dict[str, Any] | None = None) -> WritePath:
+        """How `value` is written; by default the normal setter takes every value the read op returns.
+        `facts` are the host's (the agent's facts op) when known: a path may depend on the platform."""
+        return WritePath(self.set_op(identity, value))
 
     def same(self, observed: Any, desired: Any) -> bool:
         return bool(observed == desired)

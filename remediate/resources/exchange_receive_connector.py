@@ -14,8 +14,15 @@ usually "Default <SERVER>"). The agent manages connectors of its own server only
 refused, since the change would land elsewhere than the host the plan names.
 
 Rollback puts the before-value back with Set-ReceiveConnector. A banner that was written past the cmdlet (ADSI
-Edit) and does not start with `220 ` cannot be put back that way: such a rollback fails with InvalidArgument, the
-fixed banner stays, and the journal keeps the old text.
+Edit) and is not one line starting with `220 ` cannot be put back that way (Set-ReceiveConnector refuses it), so
+such a change is irreversible by the normal setter: `plan` marks it, `apply` asks for consent, and rollback (and
+apply's revert) writes it where the cmdlet keeps the banner, the connector's Active Directory attribute
+`msExchSmtpReceiveBanner` (op `exchange.receiveconnector.set_ad_banner`: ADSI on the object's DistinguishedName
+at the domain controller Get-ReceiveConnector read it from; the connector objects live under CN=SMTP Receive
+Connectors,CN=Protocols,CN=<server>,CN=Servers,... (Microsoft, Exchange 2007 transport permissions model,
+"Using ADSIEDIT to manage Transport Permissions"); the Banner property is stored in msExchSmtpReceiveBanner
+(Exchange's ReceiveConnector schema: ADPropertyDefinition Banner -> msExchSmtpReceiveBanner). The text goes back
+verbatim; an empty text is cleared, as AD keeps no empty strings.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from remediate.resources.base import Op, ResourceKind
+from remediate.resources.base import Op, ResourceKind, WritePath
 from remediate.resources.exchange_names import object_name
 
 MAX_BANNER = 510
@@ -93,3 +100,18 @@ class ExchangeReceiveConnector(ResourceKind[ExchangeReceiveConnectorSpec]):
 
     def set_op(self, identity: dict[str, Any], value: Any) -> Op:
         return Op("exchange.receiveconnector.set", {"identity": identity["identity"], "banner": value["banner"]})
+
+    def write_path(self, identity: dict[str, Any], value: Any, facts: dict[str, Any] | None = None) -> WritePath:
+        banner = value.get("banner") if isinstance(value, dict) else None
+        if banner is None or cmdlet_takes(banner):
+            return WritePath(self.set_op(identity, value))
+        return WritePath(
+            Op("exchange.receiveconnector.set_ad_banner", {"identity": identity["identity"], "banner": banner}),
+            irreversible="the banner is not accepted by Set-ReceiveConnector (it takes $null or one line that starts "
+                         "with '220 ')",
+            via="the connector's Active Directory attribute msExchSmtpReceiveBanner (ADSI), where the cmdlet keeps it")
+
+
+def cmdlet_takes(banner: str) -> bool:
+    """What Set-ReceiveConnector -Banner accepts besides $null: one line that starts with "220 "."""
+    return banner.startswith("220 ") and not re.search(r"[\r\n\x00]", banner)

@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from remediate.resources.base import Op, ResourceKind
+from remediate.resources.base import Op, ResourceKind, WritePath
 from remediate.resources.exchange_names import object_name
 
 FIELDS = ("dns_routing_enabled", "port", "smart_hosts")
@@ -132,3 +132,18 @@ class ExchangeSendConnector(ResourceKind[ExchangeSendConnectorSpec]):
     def set_op(self, identity: dict[str, Any], value: Any) -> Op:
         return Op("exchange.sendconnector.set", {"name": identity["name"],
                                                  **{f: value[f] for f in identity["fields"]}})
+
+    def write_path(self, identity: dict[str, Any], value: Any, facts: dict[str, Any] | None = None) -> WritePath:
+        """Set-SendConnector refuses DNSRoutingEnabled $false without smart hosts (and smart hosts with $true) in
+        one call: a connector left that way (by ADSI Edit) cannot be put back by the cmdlet, and remediate knows no
+        documented other path for it."""
+        if isinstance(value, dict):
+            dns, hosts = value.get("dns_routing_enabled"), value.get("smart_hosts")
+            if "dns_routing_enabled" in identity["fields"] and "smart_hosts" in identity["fields"] and (
+                    (dns is False and not hosts) or (dns is True and hosts)):
+                return WritePath(None, irreversible="Set-SendConnector refuses DNSRoutingEnabled "
+                                 f"{'$false without' if dns is False else '$true with'} smart hosts")
+            if isinstance(hosts, list) and not all(isinstance(h, str) and is_wire_smart_host(h) for h in hosts):
+                return WritePath(None, irreversible="a smart host is not a name or IPv4 literal Set-SendConnector "
+                                                    "takes")
+        return WritePath(self.set_op(identity, value))

@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from remediate.resources.base import Op, ResourceKind
+from remediate.resources.base import Op, ResourceKind, WritePath
 
 ANY_NAME = "*"
 NAME_PATTERN = r"[A-Za-z0-9_-]{1,32}"
@@ -177,3 +177,12 @@ class IosConfigLine(ResourceKind[IosConfigLineSpec]):
         lines = value.get("lines") if isinstance(value, dict) else None
         return Op("ios.inspect.set", {"inspect_name": identity["inspect_name"], "protocol": identity["protocol"],
                                       "lines": list(lines) if isinstance(lines, list) else lines})
+
+    def write_path(self, identity: dict[str, Any], value: Any, facts: dict[str, Any] | None = None) -> WritePath:
+        lines = value.get("lines") if isinstance(value, dict) else None
+        try:
+            checked_lines(lines, identity["inspect_name"], identity["protocol"])
+        except ValueError as exc:
+            return WritePath(None, irreversible=f"the device's line is outside what remediate sends ({exc}); "
+                                                "re-enter it by hand")
+        return WritePath(self.set_op(identity, value))

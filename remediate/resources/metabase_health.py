@@ -28,7 +28,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from remediate.resources.base import Op, ResourceKind
+from remediate.resources.base import Op, ResourceKind, WritePath
 
 
 class MetabaseHealthSpec(BaseModel):
@@ -61,3 +61,8 @@ class MetabaseHealth(ResourceKind[MetabaseHealthSpec]):
         if value.get("healthy"):
             return Op("metabasefile.restore_history", {"instance": identity["instance"]})
         return Op("metabasefile.restore_backup", {"digest": value.get("digest")})
+
+    def write_path(self, identity: dict[str, Any], value: Any, facts: dict[str, Any] | None = None) -> WritePath:
+        if isinstance(value, dict) and not value.get("healthy") and value.get("digest") is None:
+            return WritePath(None, irreversible="MetaBase.xml was missing: rollback never deletes the metabase")
+        return WritePath(self.set_op(identity, value))

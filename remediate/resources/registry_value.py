@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from remediate.resources.base import Op, ResourceKind
+from remediate.resources.base import Op, ResourceKind, WritePath
 
 
 class Hive(str, Enum):
@@ -197,3 +197,12 @@ class RegistryValue(ResourceKind[RegistryValueSpec]):
         if not value.get("exists"):
             return Op("registry.remove", dict(identity))
         return Op("registry.set", {**identity, "type": value["type"], "data": value["data"]})
+
+    def write_path(self, identity: dict[str, Any], value: Any, facts: dict[str, Any] | None = None) -> WritePath:
+        # .NET 2.0 (PowerShell 2.0, Windows Server 2003) has no RegistryValueKind.None: the agent cannot write
+        # REG_NONE there (docs/agent-protocol.md, registry.set). Nor any type it reads as REG_NONE.
+        if (isinstance(value, dict) and value.get("exists") and value.get("type") == "REG_NONE"
+                and str((facts or {}).get("ps_version") or "").startswith(("1.", "2."))):
+            return WritePath(None, irreversible="a REG_NONE value cannot be written by PowerShell 2.0 (.NET 2.0 "
+                                                "has no RegistryValueKind.None)")
+        return WritePath(self.set_op(identity, value))

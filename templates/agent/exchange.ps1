@@ -7,6 +7,7 @@
 #op exchange.sendconnector.set Set-ExchangeSendConnector
 #op exchange.receiveconnector.get Get-ExchangeReceiveConnector
 #op exchange.receiveconnector.set Set-ExchangeReceiveConnector
+#op exchange.receiveconnector.set_ad_banner Set-ExchangeReceiveConnectorAdBanner
 #op exchange.remotedomain.get Get-ExchangeRemoteDomain
 #op exchange.remotedomain.set Set-ExchangeRemoteDomain
 
@@ -370,6 +371,46 @@ function Set-ExchangeReceiveConnector
     $p['Banner'] = $banner
     $p['Confirm'] = $false
     $null = Set-ReceiveConnector @p
+    return $null
+}
+
+# A banner Set-ReceiveConnector refuses (one written with ADSI Edit, which rollback must put back) is written where
+# the cmdlet keeps Banner: the connector's Active Directory attribute msExchSmtpReceiveBanner (Exchange's
+# ReceiveConnector schema), on the object Get-ReceiveConnector returned (its DistinguishedName, at the domain
+# controller it was read from, OriginatingServer, so the re-read sees the write). The text is data: a Properties
+# value, never command text; $null or "" clears the attribute (AD keeps no empty strings).
+function Set-ExchangeReceiveConnectorAdBanner
+{
+    param($OpArgs)
+    $target = Get-ExchangeReceiveTarget $OpArgs
+    $banner = $OpArgs['banner']
+    if (-not $OpArgs.ContainsKey('banner') -or ($null -ne $banner -and (-not ($banner -is [string]) -or $banner.IndexOf([char]0) -ge 0)))
+    {
+        throw (New-ArgumentError 'argument ''banner'' must be null or a string without NUL characters')
+    }
+    Initialize-ExchangeShell
+    $shown = $target['Server'] + '\' + $target['Name']
+    $connector = Select-ExchangeObject @(Get-ReceiveConnector -Server $target['Server']) $target['Name'] 'receive connector' $shown
+    $path = 'LDAP://' + ([string]$connector.DistinguishedName).Replace('/', '\/')
+    $dc = [string]$connector.OriginatingServer
+    if ($dc.Length -gt 0)
+    {
+        $path = 'LDAP://' + $dc + '/' + ([string]$connector.DistinguishedName).Replace('/', '\/')
+    }
+    $entry = New-Object System.DirectoryServices.DirectoryEntry $path
+    $values = $entry.psbase.Properties['msExchSmtpReceiveBanner']
+    if ($null -eq $banner -or $banner.Length -eq 0)
+    {
+        if ($values.Count -gt 0)
+        {
+            $values.Clear()
+        }
+    }
+    else
+    {
+        $values.Value = [string]$banner
+    }
+    $entry.psbase.CommitChanges()
     return $null
 }
 

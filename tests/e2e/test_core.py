@@ -92,7 +92,7 @@ def test_saved_plan_is_refused_as_stale_when_the_host_changed(make_lab, cli, pla
     code, _, _ = cli("plan", "-p", str(book), "-o", str(plan_file))
     assert code == 2
     saved = json.loads(plan_file.read_text())
-    assert saved["format"] == "remediate.plan" and saved["version"] == 1
+    assert saved["format"] == "remediate.plan" and saved["version"] == 2
     sim = lab.hosts[HOST].sim
     sim.registry.load(reg(Port=("REG_DWORD", 587)))  # someone changes the host between plan and apply
     before = sim.registry.snapshot()

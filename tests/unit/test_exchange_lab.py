@@ -274,4 +274,4 @@ def test_the_agent_declares_the_labs_ops():
 
     declared = {o.name for o in agent.agent_ops() if o.name.startswith("exchange.")}
     assert declared == set(lab_ops.OPS)
-    assert lab_ops.WRITES == {name for name in declared if name.endswith(".set")}
+    assert lab_ops.WRITES == {name for name in declared if name.endswith((".set", ".set_ad_banner"))}

@@ -261,7 +261,7 @@ def test_json_is_the_plan_plus_check_results(assessment):
     doc = build_json(assessment, 1)
     plan = json.loads(assessment.plan.model_dump_json())
     assert {k: v for k, v in doc.items() if k != "check"} == plan
-    assert doc["format"] == "remediate.plan" and doc["version"] == 1
+    assert doc["format"] == "remediate.plan" and doc["version"] == 2
     check = doc["check"]
     assert check["verdict"] == "error" and check["exit_code"] == 1 and check["fail_on"] == "drift"
     assert check["counts"]["waived"] == 1 and check["counts"]["expired_waivers"] == 1

@@ -9,6 +9,8 @@ Same names, arguments, values, checks (in the same order) and messages as the Po
   call with exactly the parameters given (`smart_hosts: []` is `-SmartHosts $null`);
 - `exchange.receiveconnector.get {identity}` / `.set {identity, banner}` -> `{"banner": text or null}`; identity
   `SERVER\\Name`, a bare `Name`, or null for "Default Frontend <this server>"; only this server's connectors;
+- `exchange.receiveconnector.set_ad_banner {identity, banner}` -> null; the banner written to the connector's AD
+  attribute msExchSmtpReceiveBanner, past the cmdlet's check (any text without NUL; null or "" clears);
 - `exchange.remotedomain.get {name}` / `.set {name, tnef_enabled}` -> `{"tnef_enabled": true/false/null}`.
 
 Arguments are checked before the shell is touched; a missing object is a `Failed` error naming it.
@@ -133,6 +135,14 @@ def op_receive_set(host: Any, args: Any) -> None:
     _state(host).set_receive_connector_banner(identity, banner)
 
 
+def op_receive_set_ad_banner(host: Any, args: Any) -> None:
+    identity = _receive_identity(host, args)
+    banner = args.get("banner")
+    if "banner" not in args or (banner is not None and (not isinstance(banner, str) or "\0" in banner)):
+        raise InvalidArgument("argument 'banner' must be null or a string without NUL characters")
+    _state(host).set_receive_connector_ad_banner(identity, banner)
+
+
 def op_remote_get(host: Any, args: Any) -> dict[str, Any]:
     name = _name(args)
     return {"tnef_enabled": _state(host).remote_domain_tnef(name)}
@@ -159,7 +169,9 @@ OPS = {
     "exchange.sendconnector.set": op_send_set,
     "exchange.receiveconnector.get": op_receive_get,
     "exchange.receiveconnector.set": op_receive_set,
+    "exchange.receiveconnector.set_ad_banner": op_receive_set_ad_banner,
     "exchange.remotedomain.get": op_remote_get,
     "exchange.remotedomain.set": op_remote_set,
 }
-WRITES = {"exchange.sendconnector.set", "exchange.receiveconnector.set", "exchange.remotedomain.set"}
+WRITES = {"exchange.sendconnector.set", "exchange.receiveconnector.set", "exchange.receiveconnector.set_ad_banner",
+          "exchange.remotedomain.set"}

@@ -182,6 +182,13 @@ class SimExchange:
             self._find_receive(identity).banner = banner
             self.writes += 1
 
+    def set_receive_connector_ad_banner(self, identity: str, banner: str | None) -> None:
+        """The connector's AD attribute msExchSmtpReceiveBanner written directly (ADSI): no cmdlet check; AD keeps
+        no empty string, so "" clears it like null."""
+        with self.lock:
+            self._find_receive(identity).banner = banner or None
+            self.writes += 1
+
     def receive_banner(self, connector_identity: str | None = None) -> str | None:
         """The configured Banner of a receive connector, None for the default banner.
 

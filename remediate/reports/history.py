@@ -1,0 +1,101 @@
+"""`remediate history` for people: runs with each host's outcome in words, and one run with every change.
+
+Words are per command: an apply's host is "applied", "failed, reverted: nothing changed" (not a bare "reverted",
+which read like success), "rolled back by RUN"; a rollback's host is "restored", "partly restored", "not restored:
+reason", "rollback undone by RUN".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from remediate.journal import SENDING, JournalHost, JournalRun
+from remediate.reports.terminal import show
+
+_APPLY_WORDS = {
+    "applied": "applied", "no_changes": "compliant, nothing to do", "stale": "stale, nothing written",
+    "untouched": "failed, untouched", "reverted": "failed, reverted: nothing changed",
+    "revert_failed": "failed, revert incomplete (roll it back)", "unreachable": "unreachable, nothing written",
+    "error": "error", "unknown": "state unknown (roll it back)", "not_attempted": "not attempted",
+    "locked": "locked by another run, nothing written",
+}
+_ROLLBACK_WORDS = {
+    "applied": "restored", "no_changes": "already as before", "partly_restored": "partly restored",
+    "not_restored": "not restored", "stale": "refused (--atomic), nothing written",
+    "reverted": "not restored: failed and reverted", "revert_failed": "not restored: revert incomplete",
+    "unknown": "state unknown (roll this rollback back)",
+}
+
+
+def host_words(run: JournalRun, host: JournalHost, children: dict[str, JournalRun]) -> str:
+    """How one host of one run ended, in words, with what later rollbacks did to it."""
+    if host.status == SENDING:
+        word = "in flight" if run.status == "running" else "interrupted after its snapshot (roll it back)"
+    elif run.kind == "rollback":
+        word = _ROLLBACK_WORDS.get(host.status, _APPLY_WORDS.get(host.status, host.status))
+        if host.status in ("partly_restored", "not_restored"):
+            reason = (host.result or {}).get("message")
+            if reason:
+                word += f": {reason}"
+    else:
+        word = _APPLY_WORDS.get(host.status, host.status)
+    for child_id in run.undone_by:
+        child = children.get(child_id)
+        mine = next((h for h in child.hosts if h.host == host.host), None) if child else None
+        if mine is None or mine.status in ("no_changes",) and not host.changes:
+            continue
+        what = "rollback undone" if run.kind == "rollback" else "rolled back"
+        outcome = _ROLLBACK_WORDS.get(mine.status, mine.status)
+        word += f"; {what} by {child_id} ({outcome.split(':')[0]})"
+    return word
+
+
+def print_history(runs: list[JournalRun], console: Console, children: dict[str, JournalRun]) -> None:
+    table = Table(title="runs (newest first)")
+    for column in ("run", "kind", "started", "status", "by", "hosts"):
+        table.add_column(column, overflow="fold")
+    for run in runs:
+        hosts = "; ".join(f"{h.host}: {host_words(run, h, children)}" for h in run.hosts) or "-"
+        kind = run.kind + (f" of {run.parent_run}" if run.parent_run else "")
+        table.add_row(escape(run.run_id), escape(kind), run.started_at, run.status,
+                      escape(f"{run.user}@{run.workstation}"), escape(hosts))
+    console.print(table)
+
+
+def print_run_detail(run: JournalRun, console: Console, children: dict[str, JournalRun]) -> None:
+    """One run: who, when, why, and per host every change with its before, after and what became of it."""
+    kind = run.kind + (f" of {run.parent_run}" if run.parent_run else "")
+    console.print(f"[bold]{escape(run.run_id)}[/] {escape(kind)}, {run.status}; by {escape(run.user)}@"
+                  f"{escape(run.workstation)}, {run.started_at} to {run.finished_at or '-'}")
+    console.print(f"  command: {escape(run.command)}")
+    if run.reason:
+        console.print(f"  reason: {escape(run.reason)}")
+    if run.undone_by:
+        console.print(f"  rolled back by: {escape(', '.join(run.undone_by))}")
+    for host in run.hosts:
+        console.print(f"[bold]{escape(host.host)}[/]: {escape(host_words(run, host, children))}")
+        if host.integrity:
+            console.print(f"  [red]integrity:[/] {escape(host.integrity)}")
+        message = (host.result or {}).get("message")
+        if message:
+            console.print(f"  {escape(str(message))}")
+        for change, row in _rows(run, host):
+            status = row.get("status") or ("sent" if host.status == SENDING else "-")
+            line = (f"  {escape(str(change.get('description')))} [dim](rule {escape(str(change.get('rule_id')))})[/]: "
+                    f"{escape(show(change.get('before')))} -> {escape(show(change.get('after')))}: {escape(status)}")
+            if row.get("error"):
+                line += f" [red]{escape(str(row['error']))}[/]"
+            console.print(line)
+
+
+def _rows(run: JournalRun, host: JournalHost) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(change, its result) for every change of a host. An apply's results follow its changes in order; a
+    rollback's results name every change of the run it undid (its snapshot holds only those it had to write)."""
+    rows = [r for r in ((host.result or {}).get("changes") or []) if isinstance(r, dict)]
+    if run.kind == "rollback" and rows:
+        return [(r, r) for r in rows]
+    return [(c, rows[i] if i < len(rows) else {}) for i, c in enumerate(host.changes)]
