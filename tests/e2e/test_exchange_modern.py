@@ -14,7 +14,6 @@ import pytest
 
 from remediate.lab.fleet import Lab, load_scenario
 from remediate.lab.ops.exchange import active_causes
-from remediate.lab.state.exchange import BANNER_INVALID
 
 REPO = Path(__file__).resolve().parents[2]
 BOOKS = ["smart-host-modern.yaml", "smtp-banner-modern.yaml", "tnef-remote-domain.yaml"]
@@ -76,9 +75,20 @@ def test_plan_reports_each_cause_on_its_host_only_and_writes_nothing(scenario_la
     assert banner["description"] == "receive connector 'Default Frontend' of this server"
 
 
-def test_apply_fixes_every_cause_and_rollback_restores_what_the_cmdlets_can(scenario_lab, cli):
+def test_apply_fixes_every_cause_and_rollback_restores_every_value(scenario_lab, cli):
     original = snapshots(scenario_lab)
-    code, result = cli.json("apply", *books(), "--yes")
+    # The two banners written past Set-ReceiveConnector cannot go back through it: plan says so, and apply wants
+    # consent before touching anything.
+    code, plan = cli.json("plan", *books())
+    marked = {h["host"]: i["irreversible"] for h in plan["hosts"] for i in h["items"] if i.get("irreversible")}
+    assert set(marked) == {"ex2013-banner", "ex2019-banner"}
+    assert all("msExchSmtpReceiveBanner" in m["restore"] and "Set-ReceiveConnector" in m["reason"]
+               for m in marked.values())
+    code, out, err = cli("apply", *books(), "--yes")
+    assert code == 3 and "--accept-irreversible" in err and "ex2013-banner" in err
+    assert snapshots(scenario_lab) == original and scenario_lab.total_writes() == 0
+
+    code, result = cli.json("apply", *books(), "--yes", "--accept-irreversible")
     assert code == 0, result
     outcomes = {h["host"]: h["outcome"] for h in result["hosts"]}
     assert {n for n, o in outcomes.items() if o == "applied"} == {n for n in outcomes if not n.endswith("-ok")}
@@ -86,23 +96,25 @@ def test_apply_fixes_every_cause_and_rollback_restores_what_the_cmdlets_can(scen
     code, plan = cli.json("plan", *books())
     assert code == 0 and all(h["status"] == "compliant" for h in plan["hosts"])
 
+    for host in scenario_lab.hosts.values():
+        host.sim.op_log.clear()
     code, undone = cli.json("rollback", result["run_id"])
-    # Set-ReceiveConnector takes no banner without "220 ": the two banners written past it cannot be put back.
-    assert code == 1
-    rolled = {h["host"]: h for h in undone["hosts"]}
-    after = snapshots(scenario_lab)
-    for name in outcomes:
-        if name.endswith("-banner"):
-            assert rolled[name]["outcome"] == "reverted"
-            assert BANNER_INVALID in json.dumps(rolled[name])
-            fixed = after[name]["receive_connectors"]["{server}\\Default Frontend {server}"]["banner"]
-            assert fixed == scenario_lab.hosts[name].vars["smtp_banner"]
-            expected = json.loads(json.dumps(original[name]))
-            expected["receive_connectors"]["{server}\\Default Frontend {server}"]["banner"] = fixed
-            assert after[name] == expected
-        else:
-            assert rolled.get(name, {"outcome": "applied"})["outcome"] == "applied", name
-            assert after[name] == original[name], name
+    assert code == 0, undone
+    assert {h["host"]: h["outcome"] for h in undone["hosts"]} == {n: "applied" for n, o in outcomes.items()
+                                                                  if o == "applied"}
+    assert snapshots(scenario_lab) == original
+    for name in ("ex2013-banner", "ex2019-banner"):  # through the AD attribute, the path plan announced
+        writes = [op for op, _ in scenario_lab.hosts[name].sim.op_log if op.startswith("exchange.") and "set" in op]
+        assert writes == ["exchange.receiveconnector.set_ad_banner"], writes
+
+    # A rollback of the rollback puts the fixes back, through the normal setters.
+    code, redone = cli.json("rollback", undone["run_id"])
+    assert code == 0, redone
+    assert all(not active_causes(h.sim) for h in scenario_lab.hosts.values())
+    code, plan = cli.json("plan", *books())
+    assert code == 0
+    code, out, _ = cli("history")
+    assert f"rolled back by {undone['run_id']}" in out.replace("\n", " ") or "rolled back" in out
 
 
 # ----------------------------------------------------------------------------------------- one kind, both versions

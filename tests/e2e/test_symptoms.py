@@ -234,7 +234,7 @@ def test_automatic_fixes_clear_the_causes_and_their_symptoms(on: Any, cli: Any, 
     try:
         # What each host reports before is test_check_reports_each_cause_on_its_host_and_nothing_on_healthy_hosts.
         limit = ",".join(AUTOMATIC)
-        code, applied = cli.json("apply", *CATALOG, "--limit", limit, "--yes")
+        code, applied = cli.json("apply", *CATALOG, "--limit", limit, "--yes", "--accept-irreversible")
         assert code == 0 and {h["outcome"] for h in applied["hosts"]} == {"applied"}, applied
         for host in AUTOMATIC:
             sim = lab.hosts[host].sim
