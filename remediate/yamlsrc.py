@@ -179,7 +179,8 @@ def load(path: Path) -> Source:
     return loads(text, str(path))
 
 
-_SECRET_FIELDS = {"password", "secret", "token", "credential", "passphrase"}
+# "journal": a database URL may carry a password (remediate/journal/location.py refuses it, without echo).
+_SECRET_FIELDS = {"password", "secret", "token", "credential", "passphrase", "journal"}
 
 
 def pydantic_problem(error: dict[str, Any], path: FieldPath = ()) -> str:

@@ -10,6 +10,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+# The throwaway PostgreSQL server for the team journal's tests (tests/pg_fixture.py).
+pytest_plugins = ["pg_fixture"]
+
 
 @pytest.fixture
 def write(tmp_path: Path):  # type: ignore[no-untyped-def]

@@ -10,7 +10,6 @@ fault_500), counted from when they are set.
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import pytest
 
 from remediate import agent
 from remediate.errors import TransportError, UnreachableError
+from remediate.journal import open_journal
 from remediate.lab.state.registry import SimRegistry
 from remediate.transport.base import CommandResult, Connection
 
@@ -81,13 +81,14 @@ class Bench:
         return self.sim.registry.snapshot()
 
     def journal_row(self, run_id: str) -> tuple[str, list[dict[str, Any]]]:
-        db = sqlite3.connect(self.cli.state / "journal.sqlite")
+        """The host's row as the journal the CLI used holds it (SQLite in the state dir, or REMEDIATE_JOURNAL)."""
+        journal = open_journal(self.cli.state)
         try:
-            status, changes = db.execute("SELECT status, changes FROM hosts WHERE run_id = ? AND host = ?",
-                                         (run_id, HOST)).fetchone()
+            (row,) = [h for h in journal.run(run_id).hosts if h.host == HOST]
         finally:
-            db.close()
-        return status, json.loads(changes)
+            journal.close()
+        assert row.integrity is None, row.integrity
+        return row.status, row.changes
 
     def check(self, case: str, result: dict[str, Any], applied_state: dict[str, Any] | None) -> str:
         """Assert the contract for one case; returns the outcome."""
@@ -122,7 +123,8 @@ def bench(make_lab: Any, cli: Any, playbook: Any, tmp_path: Path) -> Bench:
     return Bench(make_lab, cli, playbook, tmp_path)
 
 
-def test_connection_dropped_at_every_request_of_the_apply(bench: Bench) -> None:
+def test_connection_dropped_at_every_request_of_the_apply(journal_backend: str, bench: Bench) -> None:
+    """The same matrix with the embedded SQLite journal and with a team journal in PostgreSQL."""
     bench.reset()
     clean = bench.apply()
     assert clean["hosts"][0]["outcome"] == "applied"
