@@ -17,14 +17,13 @@ any journal row: the key must be the one the run was sealed with, so runners tha
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from remediate import __version__
 from remediate.errors import InputError, Location
 from remediate.journal.base import RunJournal
-from remediate.journal.files import create_private
+from remediate.securefiles import write_private
 from remediate.journal.records import JournalHost, JournalRun, now
 
 FORMAT = "remediate.run-export"
@@ -43,11 +42,9 @@ def export_document(journal: RunJournal, run_id: str) -> dict[str, Any]:
 
 
 def write_export(document: dict[str, Any], path: Path) -> None:
-    """Write the export 0600 (it holds every value the run changed), replacing an older file only by rename."""
-    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    create_private(temporary, text.encode("utf-8"))
-    os.replace(temporary, path)
+    """Write the export 0600: it holds every value the run changed (remediate/securefiles.py)."""
+    write_private(path, json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n", "replace",
+                  what="run export")
 
 
 def read_export(path: Path) -> JournalRun:

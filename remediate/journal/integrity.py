@@ -22,7 +22,7 @@ from typing import Any
 
 from remediate.credentials import CredentialRef, remember
 from remediate.errors import RemediateError
-from remediate.journal.files import create_private, read_private
+from remediate.securefiles import UnsafePathError, check_private_file, write_private
 
 KEY_ENV = "REMEDIATE_JOURNAL_KEY"
 KEY_FILE = "journal.key"
@@ -83,11 +83,35 @@ def key_from_environment() -> JournalKey | None:
 
 
 def key_beside(state_dir: Path) -> JournalKey:
-    """The SQLite journal's own key: `journal.key` in its (private) state folder, made on first use."""
+    """The SQLite journal's own key: `journal.key` in its (private, checked) state folder, made on first use
+    (0600, exclusively, never through a link). A key others could read may have been copied: refused."""
     path = state_dir / KEY_FILE
-    create_private(path, (secrets.token_urlsafe(32) + "\n").encode("ascii"))
+    _refuse_if_readable_by_others(path)
+    if not check_private_file(path, what="journal key"):
+        try:
+            write_private(path, secrets.token_urlsafe(32) + "\n", "new", what="journal key")
+        except UnsafePathError:
+            if not check_private_file(path, what="journal key"):  # not a second runner that made it just now
+                raise
     try:
-        text = read_private(path, "journal key").decode("ascii")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            text = os.read(fd, 4096).decode("ascii")
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise RemediateError(f"cannot read the journal key {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise RemediateError(f"journal key {path} is not a key remediate made (not ASCII text)") from None
     return _from_text(text, f"key file {path}")
+
+
+def _refuse_if_readable_by_others(path: Path) -> None:
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return
+    if os.name == "posix" and mode & 0o044:
+        raise RemediateError(f"journal key {path} is readable by others (mode {mode & 0o777:04o}): whoever copied it "
+                             "can forge journal rows. If nobody else can have read it, chmod 600 it; otherwise "
+                             "move it away (rows it sealed then fail their check and must be restored by hand)")

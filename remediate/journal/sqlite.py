@@ -17,8 +17,8 @@ from typing import Any
 
 from remediate.errors import RemediateError
 from remediate.journal.base import RunJournal, live_pid
-from remediate.journal.files import ensure_private_file, private_dir
 from remediate.journal.integrity import JournalKey, key_beside
+from remediate.securefiles import check_private_file, private_dir, write_private
 
 JOURNAL_FILE = "journal.sqlite"
 
@@ -78,11 +78,13 @@ VERSION = len(MIGRATIONS)
 class SqliteJournal(RunJournal):
     def __init__(self, state_dir: Path, key: JournalKey | None = None) -> None:
         super().__init__()
-        private_dir(state_dir)
+        # 700, ours, and no one else able to write it or the folders above: the journal holds every value a run
+        # changed, and rollback writes what it says (remediate/securefiles.py).
+        private_dir(state_dir, what="state folder", ancestors=True)
         self.path = state_dir / JOURNAL_FILE
         self.location = str(self.path)
         self.key = key or key_beside(state_dir)
-        ensure_private_file(self.path, "journal")
+        _secure_database_files(self.path)
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -132,3 +134,13 @@ class SqliteJournal(RunJournal):
 
     def _alive(self, run_id: str, pid: int, workstation: str) -> bool:
         return live_pid(pid, workstation)
+
+
+def _secure_database_files(path: Path) -> None:
+    """SQLite creates its files itself (0644 under the usual umask) and follows symlinks: so the database is made
+    here, 0600 and exclusively, and an existing one (and its -wal and -shm, which SQLite creates with the
+    database's mode) must be a private regular file of ours."""
+    if not check_private_file(path, what="journal"):
+        write_private(path, b"", "new", what="journal")
+    for suffix in ("-wal", "-shm"):
+        check_private_file(path.with_name(path.name + suffix), what="journal")

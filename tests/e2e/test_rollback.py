@@ -78,7 +78,11 @@ def test_the_journal_its_key_and_folder_are_private(applied: Any, cli: Any) -> N
     assert stat.S_IMODE(os.stat(cli.state).st_mode) == 0o700
     os.chmod(cli.state, 0o777)
     code, _, err = cli("history")
-    assert code == 1 and "can be written by others" in err and "chmod 700" in err
+    assert code == 1 and "writable by group and others" in err and "chmod 700" in err
+    os.chmod(cli.state, 0o700)
+    os.chmod(cli.state / "journal.key", 0o644)  # a key others could read may have been copied: refused
+    code, _, err = cli("history")
+    assert code == 1 and "journal.key is readable by others" in err
 
 
 def test_a_journal_from_before_integrity_codes_is_migrated_and_sealed(make_lab: Any, cli: Any, playbook: Any) -> None:
