@@ -206,3 +206,58 @@ def test_a_ticket_for_another_host_is_refused_by_the_host(kerberos_lab, cli, pla
     assert "refused the Kerberos ticket of remediate@REMEDIATE.LAB for HTTP/ex2.remediate.lab (HTTP 401)" \
         in errors["ex1"]["message"]
 
+
+
+def test_the_spn_is_derived_from_the_address_as_pywinrm_does(realm, tmp_path, lab_password):
+    """No `spn:`: the host reached as `localhost` is HTTP/localhost, the principal its acceptor holds."""
+    from remediate.inventory import load_inventory
+    from remediate.lab.wsman import AuthMode, CommandOutput, EndpointConfig, WSManLab
+    from remediate.lab.wsman.kerberos import KerberosService
+    from remediate.transport.winrm import WinRMConnection
+
+    realm.add_user("remediate", lab_password)
+    realm.add_service("HTTP/localhost")
+    realm.kinit(PRINCIPAL, lab_password, f"FILE:{tmp_path / 'ccache'}")
+    config = EndpointConfig(users={"remediate": lab_password}, auth=frozenset({AuthMode.KERBEROS}),
+                            kerberos=KerberosService("HTTP", "localhost"))
+    with WSManLab() as lab:
+        endpoint = lab.add_host("local", lambda c, a, s: CommandOutput(b"seen:" + s, b"", 0), config)
+        inventory = tmp_path / "inventory.yaml"
+        inventory.write_text(f"connection: {{transport: kerberos, scheme: http}}\n"
+                             f"hosts: {{local: {{connection: {{address: localhost, port: {endpoint.port}}}}}}}\n")
+        host = load_inventory(inventory).hosts["local"]
+        assert (host.connection.spn_service, host.connection.spn_host) == ("HTTP", "localhost")
+        with WinRMConnection(host, None) as connection:
+            result = connection.run("agent", [], b"data")
+        assert result.stdout == b"seen:data"
+        assert endpoint.counters.snapshot().kerberos_logons == 1
+
+
+@pytest.mark.parametrize(("https", "hardening", "handshake"), [(False, "relaxed", 1), (True, "relaxed", 0),
+                                                               (True, "strict", 1)],
+                         ids=["http-sealed", "https-relaxed", "https-strict-cbt"])
+def test_kerberos_costs_at_most_one_request_more_than_basic(kerberos_lab, cli, playbook, https, hardening,
+                                                             handshake):
+    """pywinrm sends its Kerberos token with the first request (no 401 round trip as with NTLM): over HTTP the
+    empty POST that sets up sealing carries it; over HTTPS the first WinRS request does, plus one 401 and retry
+    when the server insists on channel binding. The 5 WinRS requests of a plan (Create, Command, Send, Receive,
+    Delete) then follow on the same connection, as in tests/e2e/test_request_counts.py."""
+    lab = kerberos_lab(ticket="cache", https=https, cbt_hardening=hardening)
+    counters = lab.hosts["ex1"].endpoint.counters
+    counters.reset()
+    code, _out, err = cli("plan", "-p", str(playbook(DESIRED)))
+    assert code == 2, err
+    seen = counters.snapshot()
+    assert seen.kerberos_logons == 1
+    assert seen.requests == 5 + handshake
+
+
+def test_the_password_never_shows_in_the_trace_or_the_plan(kerberos_lab, cli, playbook, lab_password, tmp_path):
+    kerberos_lab(ticket="password")
+    plan_file = tmp_path / "plan.json"
+    code, out, err = cli("--debug", "plan", "-i", str(cli.inventory), "-p", str(playbook(DESIRED)), "-o",
+                         str(plan_file))
+    assert code == 2, err
+    assert "Authorization: Negotiate ******** (" in err  # the trace shows the Kerberos exchange, tokens masked
+    for text in (out, err, plan_file.read_text()):
+        assert lab_password not in text
