@@ -80,6 +80,14 @@ class ConnectionSpec(BaseModel):
     spn: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]*/[^/@\s]+$")
     kerberos_delegation: bool | None = None
 
+    @field_validator("transport", mode="before")
+    @classmethod
+    def _no_credssp(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.lower() == "credssp":
+            raise ValueError("CredSSP is not offered: it hands your password to every server (docs/security.md, "
+                             "Limits); use transport: kerberos, with kerberos_delegation: true for a second hop")
+        return value
+
     @field_validator("password", mode="before")
     @classmethod
     def _no_plain_passwords(cls, value: Any) -> Any:

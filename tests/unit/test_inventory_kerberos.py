@@ -45,8 +45,9 @@ def test_kerberos_connections(write, connection, host, user, password, spn_servi
      "kerberos_delegation", "applies to transport: kerberos only"),
     ({}, {"spn": "HTTP/ex1@CONTOSO.COM"}, "spn", "should match pattern"),  # no realm: [domain_realm] decides it
     ({}, {"spn": "ex1.contoso.com"}, "spn", "should match pattern"),
+    ({}, {"transport": "credssp"}, "transport", "CredSSP is not offered: it hands your password to every server"),
 ], ids=["password-without-user", "down-level-name", "spn-with-ntlm", "delegation-with-ntlm", "spn-realm",
-        "spn-no-service"])
+        "spn-no-service", "credssp"])
 def test_kerberos_refusals(write, connection, host, field, words):
     with pytest.raises(InputError) as caught:
         _inventory(write, connection, host)
