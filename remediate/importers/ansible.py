@@ -20,16 +20,21 @@ Contract:
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from remediate.errors import InputError, Location, RemediateError
+from remediate.importers.ansible_source import (
+    AnsibleImportError,
+    exact_text,
+    is_vaulted,
+    plain_value,
+    read_ansible,
+)
+from remediate.importers.layout import hoist
 
-INSTALL_HINT = "pip install 'remediate[ansible]' (ansible-core)"
+__all__ = ["AnsibleImportError", "ImportResult", "convert"]
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _SECRET_NAME = re.compile(r"pass(word|wd|phrase)|secret|credential", re.IGNORECASE)
 
@@ -57,10 +62,6 @@ _NO_COUNTERPART = {
 }
 
 
-class AnsibleImportError(RemediateError):
-    """ansible-core is missing, or Ansible could not parse the inventory."""
-
-
 @dataclass
 class ImportResult:
     """The remediate inventory (a plain document) and what the person must know about it."""
@@ -71,78 +72,6 @@ class ImportResult:
     unmapped: dict[str, tuple[list[str], str]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)  # host -> why it was not imported
     secrets: dict[str, list[str]] = field(default_factory=dict)  # environment variable -> hosts that need it
-
-
-_plugins_ready = False
-
-
-def _ansible() -> tuple[Any, Any, Any, Any]:
-    try:
-        from ansible.inventory.helpers import get_group_vars
-        from ansible.inventory.manager import InventoryManager
-        from ansible.parsing.dataloader import DataLoader
-        from ansible.plugins import loader as plugin_loader
-        from ansible.vars.plugins import get_vars_from_inventory_sources
-    except ImportError:
-        raise AnsibleImportError(f"reading Ansible inventories needs ansible-core, which is not installed; "
-                                 f"{INSTALL_HINT}") from None
-    global _plugins_ready
-    if not _plugins_ready and hasattr(plugin_loader, "init_plugin_loader"):
-        plugin_loader.init_plugin_loader()  # ansible-core 2.15+: plugins need it outside Ansible's CLI, once
-        _plugins_ready = True
-    return InventoryManager, DataLoader, get_group_vars, get_vars_from_inventory_sources
-
-
-def read_ansible(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
-    """Each host's variables (Ansible's precedence applied) and each group's hosts (descendants included)."""
-    inventory_manager, data_loader, get_group_vars, vars_from_sources = _ansible()
-    from ansible.errors import AnsibleError
-    from ansible.inventory.helpers import sort_groups
-    from ansible.utils.vars import combine_vars
-
-    if not path.is_file():
-        raise InputError(Location(str(path)), "no such inventory file")
-    loader = data_loader()
-    loader.set_basedir(str(path.parent))
-    try:
-        with _file_formats_only():
-            manager = inventory_manager(loader=loader, sources=[str(path)])
-    except AnsibleError as exc:
-        raise InputError(Location(str(path)), f"Ansible cannot read this inventory: {_first_line(exc)}") from None
-    sources = [str(path)]
-    hosts: dict[str, dict[str, Any]] = {}
-    for host in manager.get_hosts():
-        groups = sort_groups(host.get_groups())  # all, then parents before children, as Ansible combines them
-        # Ansible's precedence: the file's group vars < group_vars/ < the file's host vars < host_vars/.
-        # ("task": the stage at which Ansible's VariableManager asks vars plugins, e.g. host_group_vars.)
-        variables = get_group_vars(groups)
-        variables = combine_vars(variables, vars_from_sources(loader, sources, groups, "task"))
-        variables = combine_vars(variables, host.vars)
-        variables = combine_vars(variables, vars_from_sources(loader, sources, [host], "task"))
-        hosts[_text(host.name)] = {k: v for k, v in variables.items() if k not in ("inventory_file", "inventory_dir")}
-    members = {_text(name): sorted(_text(h.name) for h in group.get_hosts())
-               for name, group in manager.groups.items() if name not in ("all", "ungrouped")}
-    return hosts, members
-
-
-@contextlib.contextmanager
-def _file_formats_only() -> Iterator[None]:
-    """Ansible's configuration for this parse only: the yaml and ini plugins (`script` would run an executable
-    inventory, `auto` loads plugin configurations that query clouds), and a file none of them can read is an
-    error rather than Ansible's warning and an empty inventory. Set on ansible.constants, which Ansible read from
-    its environment and ansible.cfg when first imported, and restored afterwards."""
-    from ansible import constants
-
-    wanted = {"INVENTORY_ENABLED": ["yaml", "ini"], "INVENTORY_UNPARSED_IS_FAILED": True,
-              "INVENTORY_ANY_UNPARSED_IS_FAILED": True}
-    before = {name: getattr(constants, name, None) for name in wanted}
-    for name, value in wanted.items():
-        setattr(constants, name, value)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            setattr(constants, name, value)
 
 
 def convert(path: Path) -> ImportResult:
@@ -157,24 +86,24 @@ def convert(path: Path) -> ImportResult:
         if isinstance(kind, str) and kind.startswith("skip:"):
             result.skipped[name] = kind[5:]
             continue
-        name = _text(name)
+        name = exact_text(name)
         target = name if _NAME.match(name) else re.sub(r"[^A-Za-z0-9_.\-]", "-", name).strip("-.") or "host"
         names[name] = target
         mapper = _HostMapper(name, variables, kind, result, secrets)
         per_host[target] = {"connection": mapper.connection(), "vars": mapper.site_vars()}
-    result.inventory = _hoist(per_host, {g: [names[h] for h in hs if h in names] for g, hs in members.items()})
+    result.inventory = hoist(per_host, {g: [names[h] for h in hs if h in names] for g, hs in members.items()})
     return result
 
 
 def _kind(variables: dict[str, Any]) -> str:
     """"winrm", "psrp" or "ios"; "skip:<why>" for a host remediate does not manage. Short and collection names
     (winrm, ansible.builtin.winrm; ios, cisco.ios.ios) are the same to Ansible."""
-    connection = _text(variables.get("ansible_connection", "ssh"))
+    connection = exact_text(variables.get("ansible_connection", "ssh"))
     short = connection.rsplit(".", 1)[-1]
     if short in ("winrm", "psrp"):
         return short
     if short == "network_cli":
-        network_os = _text(variables.get("ansible_network_os", ""))
+        network_os = exact_text(variables.get("ansible_network_os", ""))
         if network_os.rsplit(".", 1)[-1] == "ios":
             return "ios"
         return f"skip:network_cli with ansible_network_os {network_os or '(unset)'}: only Cisco IOS is managed"
@@ -210,12 +139,6 @@ def _secret_key(value: Any) -> Any:
     return ("vault", ciphertext if isinstance(ciphertext, str) else bytes(ciphertext).decode("ascii", "replace"))
 
 
-def _vaulted(value: Any) -> bool:
-    """A `!vault` value (AnsibleVaultEncryptedUnicode, or EncryptedString from ansible-core 2.19): reading it
-    as text would need the vault password."""
-    return getattr(value, "_ciphertext", None) is not None
-
-
 class _HostMapper:
     def __init__(self, host: str, variables: dict[str, Any], kind: str, result: ImportResult,
                  secrets: _Secrets) -> None:
@@ -230,18 +153,18 @@ class _HostMapper:
         return None
 
     def _unmapped(self, name: str, why: str) -> None:
-        hosts, _ = self.result.unmapped.setdefault(_text(name), ([], why))
+        hosts, _ = self.result.unmapped.setdefault(exact_text(name), ([], why))
         hosts.append(self.host)
         self.used.add(name)
 
     def connection(self) -> dict[str, Any]:
-        conn: dict[str, Any] = {"address": _text(self._get(*_ADDRESS_VARS) or self.host)}
+        conn: dict[str, Any] = {"address": exact_text(self._get(*_ADDRESS_VARS) or self.host)}
         port = self._get(*_PORT_VARS)
         if port is not None:
             conn["port"] = int(port)
         user = self._get(*_USER_VARS)
         if user is not None:
-            conn["user"] = _text(user)
+            conn["user"] = exact_text(user)
         password = self._get(*_PASSWORD_VARS)
         use_password = True
         if self.kind == "ios":
@@ -271,7 +194,7 @@ class _HostMapper:
         if scheme is None and conn.get("port") == 5985:
             scheme = "http"  # Ansible's default: http on 5985, https otherwise
         if scheme is not None:
-            conn["scheme"] = _text(scheme).lower()
+            conn["scheme"] = exact_text(scheme).lower()
         transport = self._transport(user)
         conn["transport"] = transport
         validation = self._get(prefix + "server_cert_validation", "ansible_psrp_cert_validation")
@@ -279,7 +202,7 @@ class _HostMapper:
             conn["validate_cert"] = False
         ca = self._get(prefix + "ca_trust_path", "ansible_psrp_ca_path")
         if ca is not None:
-            conn["ca_file"] = str(Path(_text(ca)).expanduser().resolve())
+            conn["ca_file"] = str(Path(exact_text(ca)).expanduser().resolve())
         timeout = self._get(prefix + "operation_timeout_sec", prefix + "connection_timeout",
                             "ansible_psrp_operation_timeout", "ansible_psrp_connection_timeout")
         if timeout is not None:
@@ -329,7 +252,7 @@ class _HostMapper:
                     self._unmapped(name, f"only meaningful with Kerberos; this host uses {transport}")
             return True
         if override is not None or (service is not None and str(service).upper() != "HTTP"):
-            conn["spn"] = _text(f"{service or 'HTTP'}/{override or conn['address']}")
+            conn["spn"] = exact_text(f"{service or 'HTTP'}/{override or conn['address']}")
         if delegation is not None and str(delegation).lower() in ("true", "yes", "1"):
             conn["kerberos_delegation"] = True
         use_password = True
@@ -354,87 +277,17 @@ class _HostMapper:
                 self._unmapped(name, _NO_COUNTERPART[name])
             elif name.startswith("ansible_"):
                 self._unmapped(name, "no counterpart in remediate")
-            elif _vaulted(value):
+            elif is_vaulted(value):
                 self._unmapped(name, "not copied: vault-encrypted")
             elif _SECRET_NAME.search(name):
                 self._unmapped(name, "not copied: named like a secret, and remediate takes no secrets as "
                                      "variables")
             else:
-                plain = _plain(value)
+                plain = plain_value(value)
                 if "{{" in repr(plain) or "{%" in repr(plain):
                     self.result.notes.append(f"{self.host}: variable {name} holds Jinja, copied as text (remediate "
                                              "does not evaluate inventory variables)")
-                out[_text(name)] = plain
+                out[exact_text(name)] = plain
         return out
 
 
-def _plain(value: Any) -> Any:
-    """Ansible's values (tagged str/int subclasses since ansible-core 2.19) as plain YAML-able Python values."""
-    if isinstance(value, dict):
-        return {_text(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_plain(v) for v in value]
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return _text(value)
-
-
-def _text(value: Any) -> str:
-    """An exact `str` (str() of Ansible's tagged strings keeps their subclass, which YAML cannot represent)."""
-    text = value if isinstance(value, str) else str(value)
-    return text.encode("utf-8", "surrogatepass").decode("utf-8", "surrogatepass")
-
-
-def _hoist(per_host: dict[str, dict[str, dict[str, Any]]], members: dict[str, list[str]]) -> dict[str, Any]:
-    """Move values every host shares to the top, values every member of a group shares to the group."""
-    document: dict[str, Any] = {}
-    top: dict[str, dict[str, Any]] = {"connection": {}, "vars": {}}
-    for section in ("connection", "vars"):
-        for key, value in _common([per_host[h][section] for h in per_host]).items():
-            if section == "connection" and key in ("address", "validate_cert", "spn"):
-                continue  # per host by nature (validate_cert: false is refused above host level)
-            top[section][key] = value
-            for host in per_host.values():
-                del host[section][key]
-    groups: dict[str, dict[str, Any]] = {}
-    for group, hosts in sorted(members.items(), key=lambda item: (-len(item[1]), item[0])):
-        if not hosts or not _NAME.match(group):
-            continue
-        entry: dict[str, Any] = {"hosts": hosts}
-        for section in ("connection", "vars"):
-            shared = _common([per_host[h][section] for h in hosts]) if len(hosts) > 1 else {}
-            shared = {k: v for k, v in shared.items() if k not in ("address", "validate_cert", "spn")}
-            if shared:
-                entry[section] = shared
-                for host in hosts:
-                    for key in shared:
-                        del per_host[host][section][key]
-        groups[group] = entry
-    for section in ("vars", "connection"):
-        if top[section]:
-            document[section] = top[section]
-    if groups:
-        document["groups"] = groups
-    document["hosts"] = {name: {k: v for k, v in spec.items() if v} or None for name, spec in per_host.items()}
-    return document
-
-
-_MISSING = object()
-
-
-def _common(mappings: list[dict[str, Any]]) -> dict[str, Any]:
-    if not mappings:
-        return {}
-    first = mappings[0]
-    return {k: v for k, v in first.items() if all(m.get(k, _MISSING) == v for m in mappings[1:])}
-
-
-def _first_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text[:400] or type(exc).__name__

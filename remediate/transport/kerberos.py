@@ -165,7 +165,8 @@ def explain_code(host: str, code: int | None, detail: str, *, principal: str | N
     if code in (_REALM_UNKNOWN, _REALM_CANT_RESOLVE):
         hint = ""
         if realm and realm != realm.upper():
-            hint = f"; realm names are case-sensitive: an Active Directory realm is the domain in capitals ({realm.upper()})"
+            hint = ("; realm names are case-sensitive: an Active Directory realm is the domain in capitals "
+                    f"({realm.upper()})")
         return KerberosError(host, KerberosFailure.WRONG_REALM, f"unknown Kerberos realm {realm or ''} while {stage} "
                              f"for {who} ({detail}): no KDC for it in krb5.conf (KRB5_CONFIG) or DNS{hint}", code)
     if code == _KDC_UNREACH:

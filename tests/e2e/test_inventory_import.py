@@ -24,8 +24,10 @@ NET_PASSWORD = "r0uter-Pa55"
 
 # The inventory guide's layout (ungrouped host, [group]s, a range, :children, :vars, an inline host variable)
 # with the Windows guide's connection variables.
+MAIL = ("mail.example.com ansible_host=192.0.2.25 ansible_connection=winrm ansible_user=Administrator "
+        f"ansible_password={PASSWORD} ansible_winrm_transport=ntlm ansible_winrm_scheme=https")
 WINDOWS_INI = f"""\
-mail.example.com ansible_host=192.0.2.25 ansible_connection=winrm ansible_user=Administrator ansible_password={PASSWORD} ansible_winrm_transport=ntlm ansible_winrm_scheme=https
+{MAIL}
 
 [webservers]
 foo.example.com
@@ -204,7 +206,8 @@ def test_yaml_with_routers_vault_templates_and_hosts_it_cannot_manage(cli, write
     assert (ex.address, ex.transport, ex.user) == ("192.0.2.40", AuthTransport.NTLM, "EXAMPLE\\svc-remediate")
     assert inventory.hosts["ex2019b.example.com"].vars == {"inetpub_dir": "C:\\Inetpub"}
     # The vaulted and the templated password each get their own variable; neither is copied.
-    assert ios.password.env == "REMEDIATE_PASSWORD_NETOPS" and ex.password.env == "REMEDIATE_PASSWORD_EXAMPLE_SVC_REMEDIATE"
+    assert ios.password.env == "REMEDIATE_PASSWORD_NETOPS"
+    assert ex.password.env == "REMEDIATE_PASSWORD_EXAMPLE_SVC_REMEDIATE"
     text = out.read_text()
     assert NET_PASSWORD not in text and "vault_winrm_password" not in text and "ANSIBLE_VAULT" not in text
     assert "enable-secret" not in text + stdout + stderr
