@@ -33,8 +33,11 @@ from pathlib import Path
 from typing import Any
 
 # https: NTLM over TLS, no message sealing, the lab's CA as ca_file; https-certifi: the same with requests' CA bundle
-# plus the lab's CA as ca_file (what a host without ca_file loads); basic-https: Basic over TLS.
-TRANSPORTS = ("ntlm-http-encrypted", "https", "https-certifi", "basic-https")
+# plus the lab's CA as ca_file (what a host without ca_file loads); basic-https: Basic over TLS;
+# kerberos-http-sealed / kerberos-https: pywinrm's Kerberos against a real MIT KDC the lab process starts (needs
+# remediate[kerberos] and krb5-kdc), the ticket obtained with the referenced password once per run.
+TRANSPORTS = ("ntlm-http-encrypted", "https", "https-certifi", "basic-https", "kerberos-http-sealed",
+              "kerberos-https")
 MATRIX = {"hosts": [1, 10, 100, 1000], "resources": [10, 100], "latency": [0, 20], "forks": [10, 50],
           "transport": ["ntlm-http-encrypted", "https"]}
 CELL_TIMEOUT = 3600

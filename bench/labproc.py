@@ -39,19 +39,25 @@ def _cpu() -> float:
 
 
 def serve(pipe: Connection, hosts: int, resources: int, https: bool, auth: str, tls_dir: str | None,
-          password: str) -> None:
+          password: str, krb_dir: str | None = None) -> None:
     """Entry point of the lab process (a `multiprocessing` target; spawn-safe, plain arguments only)."""
     from remediate.lab.fleet import HostScenario, Lab, Scenario
+    from remediate.lab.kdc import KdcRealm
 
+    realm = None
     try:
+        if krb_dir is not None:
+            realm = KdcRealm(Path(krb_dir)).start()  # a real MIT KDC beside the lab, stopped with it
         # Every value exists with 0 and every rule wants 1: each host drifts on all R values, so apply writes R.
         registry = {"HKLM": {BENCH_KEY: {value_name(i): {"type": "REG_DWORD", "data": 0}
                                          for i in range(resources)}}}
         scenario = Scenario("bench", f"{hosts} hosts x {resources} registry values", [
             HostScenario(host_name(i), BENCH_PLATFORM, [], {}, {"registry": registry}) for i in range(hosts)])
         lab = Lab(scenario, auth=auth, https=https, tls_dir=Path(tls_dir) if tls_dir else None,
-                  password=password).start()
+                  password=password, kerberos=realm).start()
     except BaseException:  # noqa: BLE001 - the parent must hear why instead of waiting forever
+        if realm is not None:
+            realm.stop()
         pipe.send(("error", traceback.format_exc(), None))
         return
     endpoints = [h.endpoint for h in lab.hosts.values()]
@@ -75,6 +81,8 @@ def serve(pipe: Connection, hosts: int, resources: int, https: bool, auth: str, 
                 break
     finally:
         lab.stop()
+        if realm is not None:
+            realm.stop()
 
 
 def _report(lab: Any, endpoints: list[Any], cpu: float) -> dict[str, Any]:

@@ -62,12 +62,14 @@ class LabProcess:
 
     def __init__(self, hosts: int, resources: int, transport: str, workdir: Path) -> None:
         self.password = secrets.token_urlsafe(18)
-        https = transport in ("https", "https-certifi", "basic-https")
-        auth = "basic" if transport == "basic-https" else "ntlm"
+        https = transport in ("https", "https-certifi", "basic-https", "kerberos-https")
+        auth = {"basic-https": "basic", "kerberos-http-sealed": "kerberos", "kerberos-https": "kerberos"}.get(
+            transport, "ntlm")
         context = multiprocessing.get_context("spawn")
         self._pipe, child = context.Pipe()
         self._process = context.Process(target=labproc.serve, name="bench-lab", daemon=True, args=(
-            child, hosts, resources, https, auth, str(workdir / "tls") if https else None, self.password))
+            child, hosts, resources, https, auth, str(workdir / "tls") if https else None, self.password,
+            str(workdir / "krb") if auth == "kerberos" else None))
         self._process.start()
         child.close()
         if not self._pipe.poll(READY_TIMEOUT):
@@ -158,6 +160,8 @@ def run_cell(cell: dict[str, Any], progress: Callable[[str], None] = lambda _: N
             playbook_path = workdir / "bench.yaml"
             write_playbook(playbook_path, r)
             os.environ[PASSWORD_ENV] = lab.password
+            if cell["transport"].startswith("kerberos"):
+                os.environ["KRB5_CONFIG"] = str(workdir / "krb" / "krb5.conf")  # the lab process's realm
             inventory = load_inventory(inventory_path)
             catalog = load_catalog([playbook_path])
             hosts = list(inventory.hosts)
