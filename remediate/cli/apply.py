@@ -21,6 +21,7 @@ from remediate.cli.exitcodes import ExitCode, for_run
 from remediate.engine.batches import Amount, Rollout, outside_windows, window_gate
 from remediate.engine.fleet import select_hosts
 from remediate.engine.model import PLAN_VERSIONS, Plan
+from remediate.engine.plancheck import check_plan_playbooks, verify_plan_items
 from remediate.engine.progress import make_progress
 from remediate.engine.run import apply_plan, check_plan_inputs, irreversible_changes, make_plan
 from remediate.errors import InputError, Location, RefusedError
@@ -86,6 +87,9 @@ def apply_command(plan_file: Path | None, inventory: Path, playbooks: tuple[Path
             if limit is not None:
                 keep = set(select_hosts(ctx.inventory, limit))
                 plan.hosts = [h for h in plan.hosts if h.host in keep]
+            # A record of intent, not an authority: every change must be what the playbooks give its host.
+            check_plan_playbooks(plan, ctx.catalog)
+            verify_plan_items(plan, ctx.inventory, ctx.catalog, plan_file)
             ctx.pool.check_credentials([h.host for h in plan.hosts])
             _check_windows(ctx.inventory, plan, outside_window)
             _check_irreversible(plan, accept_irreversible, out, ask=False)

@@ -38,5 +38,6 @@ def plan_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | None
     else:
         print_plan(plan, common.console())
         if out is not None:
-            common.console().print(f"Plan saved to {out}; apply it with: remediate apply {out} -i {inventory}")
+            again = "".join(f" -p {p}" for p in playbooks)  # apply re-renders the same playbooks to check it
+            common.console().print(f"Plan saved to {out}; apply it with: remediate apply {out} -i {inventory}{again}")
     return for_plan(plan) if plan.change_count or plan.has_errors else ExitCode.OK

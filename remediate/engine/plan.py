@@ -128,7 +128,8 @@ def plan_host(target: Target, connection: Connection) -> HostPlan:
         return HostPlan(host=host.name, endpoint=endpoint, status=HostStatus.ERROR,
                         error=ErrorInfo(type=exc.kind, message=exc.problem))
     applicable = {r.rule.id: _applies(r, facts, host) for r in target.rules}
-    items = [_item(res, result, applicable[res.rule.rule.id], facts) for res, result in zip(target.resources, results)]
+    items = [plan_item(res, result, applicable[res.rule.rule.id], facts)
+             for res, result in zip(target.resources, results)]
     items += [_deferred_item(d, facts, host) for d in target.deferred]
     statuses = {item.status for item in items}
     if ItemStatus.ERROR in statuses:
@@ -158,7 +159,9 @@ def _deferred_item(rule: DeferredRule, facts: dict[str, Any], host: Host) -> Pla
     )
 
 
-def _item(res: Resource, result: dict[str, Any], applicable: bool, facts: dict[str, Any]) -> PlanItem:
+def plan_item(res: Resource, result: dict[str, Any], applicable: bool, facts: dict[str, Any]) -> PlanItem:
+    """The plan item of one rendered resource, given the agent's read result for it (also used to re-check a saved
+    plan: engine/plancheck.py builds the item a plan file must hold from its own `before`)."""
     rule = res.rule.rule
     base = dict(
         rule_id=rule.id, rule_title=rule.title, source=rule.source, remedy=rule.remedy, advice=rule.advice,

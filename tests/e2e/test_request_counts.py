@@ -83,7 +83,7 @@ def test_apply_within_bounds_interactive_and_from_a_plan_file(make_lab: Callable
     plan_file = tmp_path / "plan.json"
     code, _ = counted.run("plan", "-p", str(book), "-o", str(plan_file))
     assert code == 2
-    code, from_file = counted.run("apply", str(plan_file), "--yes")
+    code, from_file = counted.run("apply", str(plan_file), "-p", str(book), "--yes")
     assert code == 0 and lab.total_writes() >= count
     assert from_file <= bound
 
