@@ -7,6 +7,7 @@ a `LineMap` from field paths (tuples of keys and indexes, the same shape as pyda
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 
-from remediate.errors import InputError, Location
+from remediate.errors import InputError, Location, RemediateError
 
 FieldPath = tuple[str | int, ...]
 
@@ -81,8 +82,55 @@ def _text(value: str, path: FieldPath) -> str:
     return text
 
 
-def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
+class _Walk:
+    """State of one `_plain` walk: the lines found, and how many nodes aliases have expanded to so far.
+
+    ruamel composes `*alias` (and `<<: *merge`) as a reference to the one anchored node, so a document of nested
+    aliases is small in memory; turning it into plain data copies every reference. Ten levels of ten aliases in
+    831 bytes became 10**10 nodes (40 s, 2.9 GB, MemoryError). Every node reached through an alias or a merge
+    counts against `limit`, so the copy stops with a clear error, naming the line of the outermost alias, long
+    before memory is at risk.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.lines: dict[FieldPath, int] = {}
+        self.limit = limit
+        self.expanded = 0
+        self.seen: set[int] = set()
+        self.alias_at: FieldPath | None = None
+
+    def count(self, path: FieldPath) -> None:
+        self.expanded += 1
+        if self.expanded > self.limit:
+            raise _AliasBomb(self.alias_at if self.alias_at is not None else path, self.limit)
+
+
+class _AliasBomb(Exception):
+    def __init__(self, path: FieldPath, limit: int) -> None:
+        super().__init__(path)
+        self.path = path
+        self.limit = limit
+
+
+def _plain(node: Any, path: FieldPath, walk: _Walk, aliased: bool = False) -> Any:
+    if isinstance(node, (CommentedMap, CommentedSeq)):
+        if id(node) in walk.seen and not aliased:
+            aliased = True  # a second reference to one node: an alias, copied from here down
+            walk.alias_at = path
+        walk.seen.add(id(node))
+    if aliased:
+        walk.count(path)
+    try:
+        return _plain_node(node, path, walk, aliased)
+    finally:
+        if aliased and walk.alias_at == path:
+            walk.alias_at = None
+
+
+def _plain_node(node: Any, path: FieldPath, walk: _Walk, aliased: bool) -> Any:
+    lines = walk.lines
     if isinstance(node, CommentedMap):
+        own = getattr(node, "_ok", None)  # keys written in this mapping; the rest come from `<<:` merges
         result: dict[Any, Any] = {}
         for key, value in node.items():
             child = (*path, key)
@@ -90,17 +138,27 @@ def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
                 lines[child] = node.lc.key(key)[0] + 1
             except (KeyError, TypeError, AttributeError):
                 pass
-            result[_text(key, child) if isinstance(key, str) else key] = _plain(value, child, lines)
+            merged = not aliased and own is not None and key not in own
+            if merged and walk.alias_at is None:
+                walk.alias_at = child
+            try:
+                result[_text(key, child) if isinstance(key, str) else key] = _plain(value, child, walk,
+                                                                                    aliased or merged)
+            finally:
+                if merged and walk.alias_at == child:
+                    walk.alias_at = None
         return result
     if isinstance(node, CommentedSeq):
         items = []
         for index, value in enumerate(node):
             child = (*path, index)
-            try:
-                lines[child] = node.lc.item(index)[0] + 1
-            except (KeyError, TypeError, AttributeError, IndexError):
-                pass
-            items.append(_plain(value, child, lines))
+            # ruamel gives an alias item the position of its anchor; the enclosing line is the truer place.
+            if not (isinstance(value, (CommentedMap, CommentedSeq)) and id(value) in walk.seen):
+                try:
+                    lines[child] = node.lc.item(index)[0] + 1
+                except (KeyError, TypeError, AttributeError, IndexError):
+                    pass
+            items.append(_plain(value, child, walk, aliased))
         return items
     if isinstance(node, str):
         return _text(node, path)  # ruamel's scalar string subclasses carry style; plain str is what models expect
@@ -122,6 +180,25 @@ class _Constructor(RoundTripConstructor):
     dates themselves (pydantic), with errors that name file, line and field.
     """
 
+    def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any) -> bool:
+        """ruamel's duplicate-key error quotes both values (`found duplicate key "password" with value "..."
+        (original value: "...")`): a secret written twice would be printed. Ours names the key and its lines."""
+        if key not in mapping:
+            return True
+        try:
+            first = f" (first at line {mapping.lc.key(key)[0] + 1})"
+        except (KeyError, TypeError, AttributeError):
+            first = ""
+        raise ConstructorError(None, None, f"duplicate key {_shown_key(key)}{first}; a key may appear once in a "
+                               "mapping", key_node.start_mark)
+
+
+def _shown_key(key: Any) -> str:
+    text = str(key)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return '"' + text.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
+
 
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", lambda self, node: self.construct_scalar(node))
 
@@ -140,7 +217,42 @@ for _tag in ("set", "omap", "pairs", "binary"):
 _Constructor.add_constructor(None, _unsupported_tag)  # any tag without a constructor: !custom, !!python/...
 
 
+# Bounds on what one document may cost, far above any real inventory or playbook (a 10,000-host inventory is
+# about 1 MB; the shared vars of 5,000 hosts written through an alias expand to about 55,000 nodes); the copy of
+# 100,000 nodes takes about a second. REMEDIATE_YAML_MAX_BYTES and REMEDIATE_YAML_MAX_ALIAS_NODES raise them.
+MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+MAX_ALIAS_NODES = 100_000
+
+
+def limits() -> tuple[int, int]:
+    """(document bytes, alias-expanded nodes), from the environment when set there."""
+    out = []
+    for name, default in (("REMEDIATE_YAML_MAX_BYTES", MAX_DOCUMENT_BYTES),
+                          ("REMEDIATE_YAML_MAX_ALIAS_NODES", MAX_ALIAS_NODES)):
+        text = os.environ.get(name)
+        if text is None or text == "":
+            out.append(default)
+            continue
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value <= 0:
+            raise RemediateError(f"environment variable {name}: expected a whole number above 0, found {text!r:.40}")
+        out.append(value)
+    return out[0], out[1]
+
+
+def _too_big(size: int, limit: int, file: str) -> InputError:
+    return InputError(Location(file), f"the document is {size:,} bytes, more than the {limit:,} allowed for one YAML "
+                      "file (REMEDIATE_YAML_MAX_BYTES raises it); a file this size is not an inventory or playbook")
+
+
 def loads(text: str, file: str) -> Source:
+    max_bytes, max_alias_nodes = limits()
+    size = len(text.encode("utf-8", "surrogatepass")) if len(text) * 4 > max_bytes else len(text)
+    if size > max_bytes:
+        raise _too_big(size, max_bytes, file)
     yaml = YAML(typ="rt")
     yaml.Constructor = _Constructor
     # Duplicate keys silently overwrite in many loaders; in a desired-state file that hides a mistake.
@@ -159,16 +271,27 @@ def loads(text: str, file: str) -> Source:
     except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError) as exc:
         # ruamel's own bugs on odd input surface as bare Python errors; the user still gets one line, not a trace.
         raise InputError(Location(file), f"malformed YAML (the parser failed: {type(exc).__name__})") from None
-    lines: dict[FieldPath, int] = {}
+    walk = _Walk(max_alias_nodes)
     try:
-        data = _plain(tree, (), lines)
+        data = _plain(tree, (), walk)
     except _BadText as exc:
-        raise LineMap(file, lines).error(exc.path, exc.problem) from None
-    return Source(data, LineMap(file, lines))
+        raise LineMap(file, walk.lines).error(exc.path, exc.problem) from None
+    except _AliasBomb as exc:
+        line = LineMap(file, walk.lines).line_of(exc.path)
+        raise InputError(Location(file, line), f"aliases (*name or <<: *name) here expand to more than "
+                         f"{exc.limit:,} nodes (REMEDIATE_YAML_MAX_ALIAS_NODES raises the bound); nested aliases "
+                         "multiply: write the shared values once per group instead") from None
+    except RecursionError:
+        raise InputError(Location(file), "the document is nested too deeply") from None
+    return Source(data, LineMap(file, walk.lines))
 
 
 def load(path: Path) -> Source:
+    max_bytes, _ = limits()
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise _too_big(size, max_bytes, str(path))  # before reading a byte of it
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(Location(str(path)), "file not found") from None
