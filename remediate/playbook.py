@@ -25,6 +25,8 @@ from Python internals.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +36,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field
 
-from remediate.errors import InputError
+from remediate.errors import InputError, Location
 from remediate.resources import ResourceSpec
 from remediate.validation import validate
 from remediate.yamlsrc import FieldPath, LineMap, load
@@ -133,6 +135,20 @@ class Catalog:
         return rendered, deferred
 
 
+def _include_target(including: Path, name: str, root: Path | None, lines: LineMap, index: int) -> Path:
+    """`name` relative to the including playbook, which must stay inside its folder (or the configured root):
+    `../../etc/passwd`, `/etc/shadow` or a symlink out of the folder is refused before anything is read."""
+    folder = root or including.parent
+    target = (including.parent / name).resolve()
+    if not target.is_relative_to(folder):
+        where = f"the configured root {folder} (${ROOT_ENV})" if root else f"the folder of {including.name}, {folder}"
+        raise lines.error(("include", index), f"include {name!r} resolves to {target}, outside {where}; includes "
+                          f"stay inside it (set ${ROOT_ENV} to a folder holding every playbook to widen it)")
+    if not target.exists():
+        raise lines.error(("include", index), f"included file not found: {target}")
+    return target
+
+
 def _render_rule(src: RuleSource, context: dict[str, Any], host: str) -> Rule:
     base: FieldPath = ("rules", src.index)
     # `when:` is evaluated later against the host's facts, so it is not rendered with the variables now.
@@ -185,37 +201,68 @@ def evaluate_when(expression: str, facts: dict[str, Any], host_vars: dict[str, A
 def load_catalog(paths: list[Path]) -> Catalog:
     catalog = Catalog()
     seen_ids: dict[str, RuleSource] = {}
+    root = include_root()
     for path in paths:
-        _load_into(catalog, path.resolve(), seen_ids, stack=())
+        _load_into(catalog, path.resolve(), seen_ids, stack=(), root=root)
     if not catalog.rules:
         raise InputError(_location(paths), "no rules found in the playbooks given")
     return catalog
 
 
-def _location(paths: list[Path]) -> Any:
-    from remediate.errors import Location
+ROOT_ENV = "REMEDIATE_PLAYBOOK_ROOT"
 
+
+def include_root() -> Path | None:
+    """The folder every `include:` must stay inside when configured ($REMEDIATE_PLAYBOOK_ROOT); None: each include
+    stays inside the folder of the playbook that includes it."""
+    configured = os.environ.get(ROOT_ENV)
+    return Path(configured).resolve() if configured else None
+
+
+def _location(paths: list[Path]) -> Location:
     return Location(", ".join(str(p) for p in paths))
 
 
-def _load_into(catalog: Catalog, path: Path, seen: dict[str, RuleSource], stack: tuple[Path, ...]) -> None:
+_PLAYBOOK_FIELDS = set(PlaybookFile.model_fields)
+
+
+@functools.cache
+def _vocabulary() -> frozenset[str]:
+    """The field names a playbook may hold: an error may name these (a duplicate `data:`) even while the file is
+    not yet known to be a playbook."""
+    from remediate.resources import KINDS
+
+    words = {*PlaybookFile.model_fields, *Rule.model_fields}
+    for kind in KINDS.values():
+        words.update(kind.spec_model.model_fields)
+    return frozenset(words)
+
+
+def _load_into(catalog: Catalog, path: Path, seen: dict[str, RuleSource], stack: tuple[Path, ...],
+               root: Path | None) -> None:
     if path in stack:
         chain = " -> ".join(p.name for p in (*stack, path))
         raise InputError(_location([stack[-1]]), f"include cycle: {chain}")
     if str(path) in catalog.files:
         return  # included twice through different files: its rules count once
-    source = load(path)
+    # Until a file is known to be a playbook, its errors quote nothing from it: `include:` may name the wrong file
+    # (a password file, a key), and the error must not print its first line.
+    source = load(path, quiet=True, shown=_vocabulary())
     if source.data is None:
         raise source.lines.error((), "the playbook is empty")
     if not isinstance(source.data, dict):
-        raise source.lines.error((), f"expected a mapping with 'rules:', found {type(source.data).__name__}")
-    spec = validate(PlaybookFile, source.data, source.lines)
+        raise source.lines.error((), f"not a playbook: expected a mapping with 'rules:', found "
+                                 f"{type(source.data).__name__}")
+    for key in source.data:
+        if key not in _PLAYBOOK_FIELDS:
+            line = source.lines.line_of((key,)) if isinstance(key, (str, int)) else None
+            raise InputError(Location(str(path), line), "not a playbook: a top-level field playbooks do not have "
+                             "(a playbook holds " + ", ".join(sorted(_PLAYBOOK_FIELDS)) + ")")
+    spec = validate(PlaybookFile, source.data, source.lines, echo=False)
     catalog.files.append(str(path))
     for index, name in enumerate(spec.include):
-        target = (path.parent / name).resolve()
-        if not target.exists():
-            raise source.lines.error(("include", index), f"included file not found: {target}")
-        _load_into(catalog, target, seen, (*stack, path))
+        target = _include_target(path, name, root, source.lines, index)
+        _load_into(catalog, target, seen, (*stack, path), root)
     for index, data in enumerate(spec.rules):
         line = source.lines.line_of(("rules", index))
         src = RuleSource(str(path), index, line, data, source.lines)

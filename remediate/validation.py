@@ -34,7 +34,9 @@ def input_path(loc: tuple[Any, ...], data: Any) -> FieldPath:
     return tuple(path)
 
 
-def validate(model: type[M], data: Any, lines: LineMap, base: FieldPath = ()) -> M:
+def validate(model: type[M], data: Any, lines: LineMap, base: FieldPath = (), echo: bool = True) -> M:
+    """`data` as `model`, or one InputError at the first problem's line; `echo=False`: the error quotes nothing
+    that was found in the data."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -43,7 +45,7 @@ def validate(model: type[M], data: Any, lines: LineMap, base: FieldPath = ()) ->
         errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
         first = errors[0]
         path = (*base, *input_path(tuple(first["loc"]), data))
-        problem = pydantic_problem(dict(first), path)
+        problem = pydantic_problem(dict(first), path, echo)
         if len(errors) > 1:
             problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
         raise lines.error(path, problem) from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,7 +209,7 @@ def _unsupported_tag(self: RoundTripConstructor, node: Any) -> Any:
     # here, and ruamel fails on some of them with bare Python errors (`!!set` on a scalar: AttributeError, found
     # by tests/unit/test_fuzz_loaders.py); refusing them by line is clearer than any value they could produce.
     tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
-    raise ConstructorError(None, None, f"the YAML tag {tag} is not supported here; write plain mappings, lists "
+    raise ConstructorError(None, None, f"the YAML tag \"{tag}\" is not supported here; write plain mappings, lists "
                            "and scalars", node.start_mark)
 
 
@@ -248,7 +249,29 @@ def _too_big(size: int, limit: int, file: str) -> InputError:
                       "file (REMEDIATE_YAML_MAX_BYTES raises it); a file this size is not an inventory or playbook")
 
 
-def loads(text: str, file: str) -> Source:
+_QUOTED = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
+
+
+def _redacted(problem: str, shown: frozenset[str]) -> str:
+    """A parser's message with every quoted fragment of the document (a character, an alias or tag name, a key)
+    replaced, unless it is one of the `shown` words: for files that may not be ours to show (a playbook
+    `include:` pointing at the wrong file), where a field name of the format is still worth naming."""
+    def keep(fragment: str) -> bool:
+        inner = fragment[1:-1]
+        return inner in shown or inner in _STANDARD_TAGS or bool(_TOKEN_NAME.match(inner))
+
+    return _QUOTED.sub(lambda m: m.group(0) if keep(m.group(0)) else "(text not shown)", problem)
+
+
+# Words of YAML itself, not of the document: the parser's token names ('<block end>') and the standard tags.
+_TOKEN_NAME = re.compile(r"^<[a-z ]+>$")
+_STANDARD_TAGS = frozenset(f"!!{t}" for t in ("set", "omap", "pairs", "binary", "str", "int", "float", "bool", "null",
+                                              "map", "seq", "timestamp", "merge", "value"))
+
+
+def loads(text: str, file: str, *, quiet: bool = False, shown: frozenset[str] = frozenset()) -> Source:
+    """Parse `text` (named `file` in errors). `quiet`: errors quote nothing from the document but the `shown`
+    words (see `_redacted`), and name a line, never a field path."""
     max_bytes, max_alias_nodes = limits()
     size = len(text.encode("utf-8", "surrogatepass")) if len(text) * 4 > max_bytes else len(text)
     if size > max_bytes:
@@ -265,9 +288,10 @@ def loads(text: str, file: str) -> Source:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = (exc.problem or exc.context or "malformed YAML").strip()
-        raise InputError(Location(file, line), f"malformed YAML: {problem}") from None
+        raise InputError(Location(file, line), f"malformed YAML: {_redacted(problem, shown) if quiet else problem}") from None
     except YAMLError as exc:
-        raise InputError(Location(file), f"malformed YAML: {str(exc).splitlines()[0]}") from None
+        problem = str(exc).splitlines()[0]
+        raise InputError(Location(file), f"malformed YAML: {_redacted(problem, shown) if quiet else problem}") from None
     except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError) as exc:
         # ruamel's own bugs on odd input surface as bare Python errors; the user still gets one line, not a trace.
         raise InputError(Location(file), f"malformed YAML (the parser failed: {type(exc).__name__})") from None
@@ -275,7 +299,10 @@ def loads(text: str, file: str) -> Source:
     try:
         data = _plain(tree, (), walk)
     except _BadText as exc:
-        raise LineMap(file, walk.lines).error(exc.path, exc.problem) from None
+        where = LineMap(file, walk.lines)
+        if quiet:  # the line, not the field: a key is text of the document too
+            raise InputError(Location(file, where.line_of(exc.path)), exc.problem) from None
+        raise where.error(exc.path, exc.problem) from None
     except _AliasBomb as exc:
         line = LineMap(file, walk.lines).line_of(exc.path)
         raise InputError(Location(file, line), f"aliases (*name or <<: *name) here expand to more than "
@@ -286,12 +313,14 @@ def loads(text: str, file: str) -> Source:
     return Source(data, LineMap(file, walk.lines))
 
 
-def load(path: Path) -> Source:
+def load(path: Path, *, quiet: bool = False, shown: frozenset[str] = frozenset()) -> Source:
     max_bytes, _ = limits()
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise _too_big(size, max_bytes, str(path))  # before reading a byte of it
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(Location(str(path)), "not a regular file")  # a FIFO would block the read forever
+        if st.st_size > max_bytes:
+            raise _too_big(st.st_size, max_bytes, str(path))  # before reading a byte of it
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(Location(str(path)), "file not found") from None
@@ -299,17 +328,17 @@ def load(path: Path) -> Source:
         raise InputError(Location(str(path)), f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise InputError(Location(str(path)), f"cannot read file: {exc.strerror}") from None
-    return loads(text, str(path))
+    return loads(text, str(path), quiet=quiet, shown=shown)
 
 
 # "journal": a database URL may carry a password (remediate/journal/location.py refuses it, without echo).
 _SECRET_FIELDS = {"password", "secret", "token", "credential", "passphrase", "journal"}
 
 
-def pydantic_problem(error: dict[str, Any], path: FieldPath = ()) -> str:
+def pydantic_problem(error: dict[str, Any], path: FieldPath = (), echo: bool = True) -> str:
     """One pydantic error as 'expected ..., found ...' in words an administrator reads without knowing pydantic.
 
-    What was found is never echoed for a field that may hold a secret.
+    What was found is never echoed for a field that may hold a secret, nor at all with `echo=False`.
     """
     kind = error.get("type", "")
     found = error.get("input")
@@ -323,6 +352,6 @@ def pydantic_problem(error: dict[str, Any], path: FieldPath = ()) -> str:
     message = str(error.get("msg", "invalid value"))
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
-    if any(isinstance(p, str) and p.lower() in _SECRET_FIELDS for p in path):
+    if not echo or any(isinstance(p, str) and p.lower() in _SECRET_FIELDS for p in path):
         return message
     return f"{message}; found {shown}"

@@ -237,11 +237,12 @@ def _plan_with(**item: Any) -> str:
 
 CRASHES = [
     # (loader, text, words in the one-line error) for every crash the properties above found, kept as examples
-    ("playbook", "!!set ", "!!set is not supported"),
-    ("inventory", "hosts: !!omap [a: 1]", "!!omap is not supported"),
-    ("waivers", "waivers: [!custom x]", "!custom is not supported"),
+    ("playbook", "!!set ", "\"!!set\" is not supported"),
+    ("inventory", "hosts: !!omap [a: 1]", "\"!!omap\" is not supported"),
+    ("waivers", "waivers: [!custom x]", "\"!custom\" is not supported"),
     # A lone UTF-16 surrogate escape: once in a plan or a report it crashed the JSON writer (injection test).
-    ("playbook", 'rules: ["x\\ud83c"]', "rules[0]: holds an unpaired UTF-16 surrogate"),
+    # (by line only: until a file is known to be a playbook its errors quote nothing from it, keys included)
+    ("playbook", 'rules: ["x\\ud83c"]', ".playbook:1: holds an unpaired UTF-16 surrogate"),
     ("plan", _plan_with(before={"exists": True, "data": 0}), "hosts[0].items[0]: not a valid registry_value change"),
     ("plan", _plan_with(before=None), "not a valid registry_value change"),
     ("plan", _plan_with(kind="registry_valu"), "unknown resource kind 'registry_valu'"),
