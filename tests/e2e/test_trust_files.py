@@ -6,11 +6,10 @@ Through the real CLI; the lab's `serve` as a real subprocess."""
 from __future__ import annotations
 
 import os
-import select
 import stat
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -146,27 +145,28 @@ def test_a_planted_symlink_is_never_followed(make_lab: Any, cli: Any, playbook: 
 # ------------------------------------------------------------------------------------- the lab's password file
 
 
-def serve(workdir: Path, password_env: bool = False) -> tuple[int | None, str]:
+def serve(workdir: Path) -> tuple[int | None, str]:
     """Run `remediate lab serve` in `workdir` until it serves (then stop it) or exits; (exit code or None, output)."""
     env = {k: v for k, v in os.environ.items() if k != "REMEDIATE_LAB_PASSWORD"}
     proc = subprocess.Popen([sys.executable, "-m", "remediate", "lab", "serve", "--base-port", "0"], cwd=workdir,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
+    watchdog = threading.Timer(120, proc.kill)  # a hung lab must fail the test, not the suite
+    watchdog.start()
     output = ""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 1)
-        if ready:
-            line = proc.stdout.readline()
-            if not line:
-                break
+    try:
+        for line in proc.stdout:
             output += line
             if line.startswith("Serving"):
                 proc.terminate()
                 proc.wait(30)
                 return None, output
-    proc.kill()
-    return proc.wait(30), output + proc.stdout.read()
+        return proc.wait(30), output
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
 
 
 @pytest.fixture
