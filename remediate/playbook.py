@@ -30,7 +30,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -62,6 +62,12 @@ class Rule(BaseModel):
     advice: str | None = None
     when: str | None = None
     resources: list[ResourceSpec] = Field(default_factory=list)
+    # For `remediate diagnose` (remediate/diagnose/): the cases of the event-4006 write-up (1-10, most likely
+    # first) that a finding of this rule points at, and whether the finding shows the cause itself (`direct`: a
+    # wrong value, a failed probe) or only what makes it possible (`indirect`: the product is installed, the
+    # firewall runs; the deciding setting is not read). A rule without cases is reported apart from the ten.
+    cases: list[Annotated[int, Field(ge=1, le=10, strict=True)]] = Field(default_factory=list, max_length=10)
+    evidence: Literal["direct", "indirect"] = "direct"
 
 
 class PlaybookFile(BaseModel):

@@ -1,4 +1,5 @@
-"""JSON Schemas of the files users write, for editors (YAML language servers) and CI linters.
+"""JSON Schemas of the files users write, for editors (YAML language servers) and CI linters, and of what
+`remediate diagnose --json` prints.
 
 Generated from the same pydantic models that validate the files, so they cannot drift from what `remediate`
 accepts. Templated values (`'{{ var }}'`) are strings in YAML, so fields that may hold one also accept a string.
@@ -50,4 +51,14 @@ def inventory_schema() -> dict[str, Any]:
     return schema
 
 
-SCHEMAS = {"playbook": playbook_schema, "inventory": inventory_schema}
+def diagnosis_schema() -> dict[str, Any]:
+    """What `remediate diagnose --json` prints (docs/diagnose-format.md), for readers that validate it."""
+    from remediate.diagnose.model import Diagnosis  # the diagnose package is not needed to load playbooks
+
+    schema = Diagnosis.model_json_schema(mode="serialization")
+    schema["title"] = "remediate diagnosis (format remediate.diagnosis, version 1)"
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
+SCHEMAS = {"playbook": playbook_schema, "inventory": inventory_schema, "diagnosis": diagnosis_schema}

@@ -25,7 +25,7 @@ from remediate.reports.html import write_html
 from remediate.reports.jsonreport import render_json, write_json
 from remediate.reports.junit import write_junit
 from remediate.reports.sarif import RuleInfo, rule_infos, write_sarif
-from remediate.reports.terminal import print_host
+from remediate.reports.terminal import host_label, print_host
 from remediate.waivers import Assessment, FailOn, WaiverEntry, assess, load_waivers
 
 FORMATS = ("junit", "json", "html", "sarif")
@@ -117,8 +117,8 @@ def _write(target: ReportTarget, assessment: Assessment, code: int, rules: dict[
 def print_check(assessment: Assessment, code: int, console: Console) -> None:
     """Per host, as plan shows it, with what a waiver did to each deviation; then unused waivers and the verdict."""
     for host in assessment.plan.hosts:
-        failing = any(assessment.is_failing_drift(host.host, n, i) for n, i in enumerate(host.items))
-        state = "error" if host.status.value == "error" else ("drift" if failing else "compliant")
+        failing = {i.status for n, i in enumerate(host.items) if assessment.is_failing_drift(host.host, n, i)}
+        state = host_label(host, failing)
 
         def annotate(index: int, item: PlanItem, host_name: str = host.host) -> tuple[str, list[str]]:
             waiver = assessment.waiver_for(host_name, index)

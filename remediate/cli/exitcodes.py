@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+from remediate.diagnose.model import Diagnosis, Verdict
 from remediate.engine.model import HostOutcome, Plan, RunResult
 
 
@@ -30,3 +31,11 @@ def for_run(result: RunResult) -> ExitCode:
     if outcomes & {HostOutcome.STALE, HostOutcome.NOT_ATTEMPTED, HostOutcome.LOCKED}:
         return ExitCode.REFUSED
     return ExitCode.OK
+
+
+def for_diagnosis(diagnosis: Diagnosis) -> ExitCode:
+    """1 when a host could not be read, 2 when a cause or a symptom was found, 0 when every host is healthy."""
+    verdicts = {h.verdict for h in diagnosis.hosts}
+    if Verdict.UNREADABLE in verdicts:
+        return ExitCode.ERROR
+    return ExitCode.PENDING if verdicts & {Verdict.CAUSES, Verdict.SYMPTOMS} else ExitCode.OK

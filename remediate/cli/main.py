@@ -11,6 +11,7 @@ import click
 from remediate import __version__, debug
 from remediate.cli.apply import apply_command
 from remediate.cli.check import check_command
+from remediate.cli.diagnose import diagnose_command
 from remediate.cli.exitcodes import ExitCode
 from remediate.cli.history import history_command
 from remediate.cli.inventory import inventory_group
@@ -38,8 +39,8 @@ def cli(debug_trace: bool, debug_log: Path | None) -> None:
             raise RemediateError(f"--debug-log {debug_log}: {exc.strerror or exc}") from None
 
 
-for command in (plan_command, apply_command, rollback_command, history_command, validate_command, check_command,
-                schema_command, unlock_command, inventory_group):
+for command in (diagnose_command, plan_command, apply_command, rollback_command, history_command, validate_command,
+                check_command, schema_command, unlock_command, inventory_group):
     cli.add_command(command)
 
 

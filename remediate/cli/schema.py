@@ -1,4 +1,4 @@
-"""`remediate schema playbook|inventory`: print a JSON Schema for editors and linters."""
+"""`remediate schema playbook|inventory|diagnosis`: print a JSON Schema for editors, linters and readers."""
 
 from __future__ import annotations
 
@@ -12,6 +12,6 @@ from remediate.schema import SCHEMAS
 @click.command("schema")
 @click.argument("what", type=click.Choice(sorted(SCHEMAS)))
 def schema_command(what: str) -> int:
-    """Print the JSON Schema of playbook or inventory files (see README, "Editor support")."""
+    """Print the JSON Schema of playbook or inventory files (README, "Editor support") or of diagnose --json."""
     click.echo(json.dumps(SCHEMAS[what](), indent=2, sort_keys=True))
     return 0

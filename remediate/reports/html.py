@@ -22,7 +22,7 @@ import jinja2
 from remediate import __version__
 from remediate.assets import asset_dir
 from remediate.engine.model import ItemStatus, PlanItem
-from remediate.reports.terminal import show
+from remediate.reports.values import item_lines, show
 from remediate.securefiles import write_private
 from remediate.waivers import DEVIATIONS, Assessment
 
@@ -118,8 +118,13 @@ def _drift_row(assessment: Assessment, host: str, n: int, item: PlanItem) -> dic
             note = (f"Waiver {waiver.entry.where} expired on {w.expires.isoformat()}; not waived. " + note).strip()
     where = _where(item.defined_at.file, item.defined_at.line) if item.defined_at else ""
     return {"host": host, "rule_id": item.rule_id, "rule_title": item.rule_title, "resource": item.description,
-            "before": show(item.before, limit=400), "after": show(item.after, limit=400), "state": state,
+            "before": _live(item), "after": show(item.after), "state": state,
             "note": note, "source": item.source, "where": where}
+
+
+def _live(item: PlanItem) -> str:
+    """The live value, whole; a failed probe by what failed (a mail queue probe: its stuck queues)."""
+    return "; ".join(item_lines(item)) if item.status is ItemStatus.FAILED else show(item.before)
 
 
 def _all_rules(assessment: Assessment, rules: Mapping[str, Any]) -> dict[str, Rule]:

@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 from remediate.engine.model import HostPlan, ItemStatus, PlanItem
-from remediate.reports.terminal import show
+from remediate.reports.values import show
 from remediate.securefiles import open_private
 from remediate.waivers import Assessment, ItemWaiver
 

@@ -27,7 +27,7 @@ from typing import Any
 from remediate import __version__
 from remediate.engine.model import ItemStatus, PlanItem
 from remediate.playbook import Catalog
-from remediate.reports.terminal import show
+from remediate.reports.values import show
 from remediate.securefiles import write_private
 from remediate.waivers import DEVIATIONS, Assessment
 

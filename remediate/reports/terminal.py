@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from remediate.engine.model import HostOutcome, HostPlan, HostStatus, ItemStatus, Plan, PlanItem, RunResult
+from remediate.reports.values import item_lines, show
 
 _OUTCOME_STYLE = {HostOutcome.APPLIED: "green", HostOutcome.NO_CHANGES: "green", HostOutcome.STALE: "yellow",
                   HostOutcome.NOT_ATTEMPTED: "yellow", HostOutcome.LOCKED: "yellow"}
@@ -33,23 +33,10 @@ def outcome_label(kind: str, outcome: HostOutcome) -> str:
     return OUTCOME_LABELS.get(outcome, outcome.value)
 
 
-def show(value: Any, limit: int = 120) -> str:
-    """A value as one readable line: registry values as `REG_DWORD 2`, absence as `(absent)`."""
-    if isinstance(value, dict) and set(value) <= {"exists", "type", "data"}:
-        if not value.get("exists"):
-            return "(absent)"
-        if set(value) == {"exists"}:  # kinds whose whole value is presence (a Defender exclusion)
-            return "(present)"
-        text = f"{value.get('type')} {json.dumps(value.get('data'), ensure_ascii=False)}"
-    else:
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 # What a caller may add to an item (check adds waivers): its label in place of its status, and lines under it.
 Annotate = Callable[[int, PlanItem], tuple[str, list[str]]]
-_LABEL_STYLE = {"drift": "yellow", "manual": "cyan", "failed": "red", "error": "red", "waived": "green",
-                "compliant": "green"}
+_LABEL_STYLE = {"drift": "yellow", "manual": "cyan", "failed": "red", "symptoms": "red", "error": "red",
+                "waived": "green", "compliant": "green"}
 
 
 def print_plan(plan: Plan, console: Console) -> None:
@@ -67,9 +54,23 @@ def print_plan(plan: Plan, console: Console) -> None:
                   + (f", {errors} host(s) with errors" if errors else "") + ".")
 
 
+def host_label(host: HostPlan, statuses: set[ItemStatus] | None = None) -> str:
+    """The word in a host's header: what its findings are, not "drift" for every kind of finding. `drift` only
+    when remediate would change something; `manual` when what is left is a person's to fix; `symptoms` when only
+    probes failed (the mail is stuck, or the path to the next hop is broken: diagnose says why). `statuses` are
+    the findings that count (check leaves waived ones out)."""
+    if host.status is HostStatus.ERROR:
+        return "error"
+    found = {i.status for i in host.items} if statuses is None else statuses
+    for status, label in ((ItemStatus.DRIFT, "drift"), (ItemStatus.MANUAL, "manual"), (ItemStatus.FAILED, "symptoms")):
+        if status in found:
+            return label
+    return "compliant"
+
+
 def print_host(host: HostPlan, console: Console, state: str | None = None, annotate: Annotate | None = None) -> None:
     """One host as plan and check show it; `state` overrides the host's status word (check judges waivers)."""
-    state = state or host.status.value
+    state = state or host_label(host)
     console.print(f"[bold]{escape(host.host)}[/] [{_LABEL_STYLE.get(state, 'yellow')}]{state}[/] "
                   f"({escape(host.endpoint)})" + (f" [dim]{_counts(host.items)}[/]" if host.items else ""))
     if host.error:
@@ -94,11 +95,16 @@ def _print_findings(items: list[PlanItem], console: Console, annotate: Annotate 
         if first.remedy == "manual" and first.advice and any(i.status is ItemStatus.MANUAL for i, _, _ in found):
             console.print(f"      [cyan]manual:[/] {escape(first.advice)}")
         for item, _, notes in found:
-            if item.status is ItemStatus.ERROR:
-                console.print(f"      {escape(item.description)}: [red]{escape(item.error or '')}[/]")
+            lines = item_lines(item)  # whole values: the datum that decides is never cut
+            style = "red" if item.status is ItemStatus.ERROR else ""
+            if len(lines) == 1:
+                console.print(f"      {escape(item.description)}: " + (f"[{style}]{escape(lines[0])}[/]" if style
+                                                                        else escape(lines[0])))
             else:
-                console.print(f"      {escape(item.description)}: {escape(show(item.before))} -> "
-                              f"{escape(show(item.after))}")
+                console.print(f"      {escape(item.description)}:")
+                for line in lines:
+                    console.print(f"        {escape(line)}")
+            if item.status is not ItemStatus.ERROR:
                 if item.irreversible is not None and item.status is ItemStatus.DRIFT:
                     console.print(f"        [magenta]irreversible:[/] {escape(item.irreversible.reason)}; rollback "
                                   f"restores it {escape(item.irreversible.restore)}")

@@ -1,0 +1,108 @@
+"""`remediate diagnose` on a terminal: per host its verdict, the symptoms (stuck queues first), the ten cases of the
+write-up in order, the ranked causes with what fixes each, and what to check next; then a line for the fleet.
+
+Nothing is cut: a long queue error or banner wraps (the console soft-wraps) instead of ending in "...", because it
+is the datum that decides. Every host and playbook value goes through rich's `escape`.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+
+from remediate.diagnose.model import CaseResult, CaseStatus, Diagnosis, Evidence, HostDiagnosis, Verdict
+from remediate.reports.values import queue_line
+
+_VERDICT = {Verdict.CAUSES: ("red", "cause found"), Verdict.SYMPTOMS: ("yellow", "symptoms, no case found"),
+            Verdict.HEALTHY: ("green", "healthy"), Verdict.UNREADABLE: ("red", "unreadable")}
+_CASE = {CaseStatus.FOUND: ("red", "FOUND"), CaseStatus.NOT_FOUND: ("green", "not found"),
+         CaseStatus.NOT_APPLICABLE: ("dim", "not applicable"), CaseStatus.COULD_NOT_TELL: ("yellow", "could not tell")}
+_FIX = {"remediate": "remediate can fix it", "person": "needs a person", "both": "remediate fixes part, a person the rest"}
+
+
+def print_diagnosis(diagnosis: Diagnosis, console: Console) -> None:
+    for host in diagnosis.hosts:
+        print_host(host, console)
+        console.print()
+    s = diagnosis.summary
+    console.print(f"Diagnose: {s.hosts} host(s): {s.causes} with a cause found, {s.symptoms} with symptoms and no "
+                  f"case found, {s.healthy} healthy, {s.unreadable} unreadable.")
+
+
+def print_host(host: HostDiagnosis, console: Console) -> None:
+    style, word = _VERDICT[host.verdict]
+    console.print(f"[bold]{escape(host.host)}[/] [{style}]{word}[/]: {escape(host.headline)}")
+    console.print(f"  [dim]{escape(_about(host))}[/]")
+    if host.role != "network_device" or host.symptoms.state != "not_applicable":
+        _symptoms(host, console)
+    if host.on_path_of:
+        console.print(f"  On the mail path of: {escape(', '.join(host.on_path_of))}")
+    if host.verdict is not Verdict.UNREADABLE:
+        console.print("  [bold]The ten cases of the write-up[/]")
+        for case in host.cases:
+            _case(case, console)
+    if host.causes:
+        console.print("  [bold]Likely causes, most likely first[/]")
+        for cause in host.causes:
+            also = f" (also case {', '.join(map(str, cause.also_cases))})" if cause.also_cases else ""
+            changes = f", apply changes {cause.changes} value{'s' if cause.changes != 1 else ''}" if cause.changes \
+                else ""
+            console.print(f"    {cause.rank}. case {cause.case} {escape(cause.title)}{escape(also)}: "
+                          f"{_FIX[cause.fix]}{changes} [dim](score {cause.score})[/]")
+            for reason in cause.reasons:
+                console.print(f"         - {escape(reason)}")
+            for advice in cause.advice:
+                console.print(f"         [cyan]manual[/] ({escape(advice.rule_id)}): {escape(advice.text)}")
+    if host.other_findings:
+        console.print("  [bold]Other findings[/] (rules filed under no case)")
+        for ev in host.other_findings:
+            _evidence(ev, console, "    ")
+    if host.next_checks:
+        console.print("  [bold]Next[/]")
+        for check in host.next_checks:
+            console.print(f"    - {escape(check)}")
+
+
+def _about(host: HostDiagnosis) -> str:
+    facts = host.facts
+    parts = [host.endpoint]
+    if facts.get("exchange_version"):
+        parts.append(f"Exchange {facts['exchange_version']}")
+    if facts.get("os_caption") or facts.get("os_version"):
+        parts.append(f"{facts.get('os_caption') or 'OS'} ({facts.get('os_version', '?')})")
+    if host.role != "network_device" and "antivirus" in facts:
+        parts.append("antivirus: " + (", ".join(facts["antivirus"]) or "none"))
+    return " | ".join(parts)
+
+
+def _symptoms(host: HostDiagnosis, console: Console) -> None:
+    symptoms = host.symptoms
+    style = {"present": "red", "absent": "green"}.get(symptoms.state, "yellow")
+    console.print(f"  [bold]Symptoms[/]: [{style}]{escape(symptoms.summary)}[/]")
+    for queue in symptoms.queues:  # stuck ones first (symptoms.py sorts them)
+        if queue.stuck:
+            console.print(f"    [red]stuck[/] {escape(queue_line(queue.model_dump()))}")
+    if symptoms.queues_unavailable:
+        console.print(f"    [red]queues unreadable[/]: {escape(symptoms.queues_unavailable)}")
+    for error in symptoms.errors:
+        console.print(f"    [yellow]could not read[/] {escape(error)}")
+
+
+def _case(case: CaseResult, console: Console) -> None:
+    style, word = _CASE[case.status]
+    console.print(f"    {case.case:>2} [{style}]{word:<14}[/] {escape(case.title)}: [dim]{escape(case.reason)}[/]")
+    if case.evidence_of:
+        return  # the same evidence is listed under the case it points at first
+    if case.status in (CaseStatus.FOUND, CaseStatus.COULD_NOT_TELL):
+        for ev in case.evidence:
+            _evidence(ev, console, "         ")
+        console.print(f"         [dim]sources: {escape(' | '.join(case.sources))}[/]")
+
+
+def _evidence(ev: Evidence, console: Console, indent: str) -> None:
+    where = f"{ev.host}: " if ev.status == "inferred" or ev.rule_id == "cisco-inspect-smtp" else ""
+    rule = ev.rule_id or "inferred"
+    console.print(f"{indent}{escape(where + rule)} {escape(f'[{ev.status}]')} {escape(ev.resource)}: "
+                  f"{escape(ev.detail)}")
+    for line in ev.transcript:
+        console.print(f"{indent}  [dim]|[/] {escape(line)}")
