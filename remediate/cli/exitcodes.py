@@ -34,8 +34,8 @@ def for_run(result: RunResult) -> ExitCode:
 
 
 def for_diagnosis(diagnosis: Diagnosis) -> ExitCode:
-    """1 when a host could not be read, 2 when a cause or a symptom was found, 0 when every host is healthy."""
+    """1 when a host could not be read, 2 when a cause, a symptom or another finding was found, else 0."""
     verdicts = {h.verdict for h in diagnosis.hosts}
     if Verdict.UNREADABLE in verdicts:
         return ExitCode.ERROR
-    return ExitCode.PENDING if verdicts & {Verdict.CAUSES, Verdict.SYMPTOMS} else ExitCode.OK
+    return ExitCode.PENDING if verdicts & {Verdict.CAUSES, Verdict.SYMPTOMS, Verdict.FINDINGS} else ExitCode.OK

@@ -54,8 +54,7 @@ def diagnose(plan: Plan, catalog: Catalog, inventory: Inventory) -> Diagnosis:
     for router in (h for h in hosts if h.role == "network_device"):
         router.on_path_of = [h.host for h in hosts if router.host in path_routers(inventory, h.host)]
     counts = {v: sum(1 for h in hosts if h.verdict is v) for v in Verdict}
-    summary = Summary(hosts=len(hosts), causes=counts[Verdict.CAUSES], symptoms=counts[Verdict.SYMPTOMS],
-                      healthy=counts[Verdict.HEALTHY], unreadable=counts[Verdict.UNREADABLE])
+    summary = Summary(hosts=len(hosts), **{v.value: counts[v] for v in Verdict})
     return Diagnosis(inventory=plan.inventory, playbooks=plan.playbooks, summary=summary, hosts=hosts)
 
 
@@ -89,7 +88,7 @@ def _host(plan: HostPlan, meta: dict, inventory: Inventory, routers: dict[str, R
     causes = rank(filed, symptoms, context, routers, tie, inferred)
     changes = len(plan.changes)
     other = [f.evidence for f in filed if not f.cases and f.item.status in FINDINGS]
-    verdict = Verdict.CAUSES if causes else (Verdict.SYMPTOMS if symptoms.state == "present" else Verdict.HEALTHY)
+    verdict = _verdict(causes, symptoms, other)
     return HostDiagnosis(
         host=plan.host, endpoint=plan.endpoint, role=role, verdict=verdict,
         headline=_headline(verdict, symptoms, causes, changes, role), facts=facts, symptoms=symptoms, cases=cases,
@@ -143,16 +142,31 @@ def _case(case: Case, filed: list[Filed], extra: list[Evidence], role: str) -> C
         return _result(case, CaseStatus.NOT_FOUND, "checked by " + ", ".join(dict.fromkeys(
             f.item.rule_id for f in passed)) + ": as they should be", [f.evidence for f in passed], rules, sources)
     if relevant:
-        return _result(case, CaseStatus.NOT_APPLICABLE, "rules " + ", ".join(rules) + " do not apply to this host "
-                       "(their when: does not hold for its facts and variables)", [], rules, sources)
+        return _result(case, CaseStatus.NOT_APPLICABLE, "its rules do not apply to this host (their when: does not "
+                       "hold for its facts and variables)", [], rules, sources)
     if role == "network_device":
         return _result(case, CaseStatus.NOT_APPLICABLE, "a question for the mail servers, not a network device")
     return _result(case, CaseStatus.COULD_NOT_TELL, "no rule of the playbooks looks at this case")
 
 
+def _verdict(causes: list[RankedCause], symptoms: Symptoms, other: list[Evidence]) -> Verdict:
+    if causes:
+        return Verdict.CAUSES
+    if symptoms.state == "present":
+        return Verdict.SYMPTOMS
+    if other:
+        return Verdict.FINDINGS
+    return Verdict.UNKNOWN if symptoms.state == "unknown" else Verdict.HEALTHY
+
+
 def _headline(verdict: Verdict, symptoms: Symptoms, causes: list[RankedCause], changes: int, role: str) -> str:
     if verdict is Verdict.HEALTHY:
         return "no symptom and no case of the write-up found" if role != "network_device" else "no case found"
+    if verdict is Verdict.UNKNOWN:
+        return f"no case of the write-up found, but the symptoms were {symptoms.summary}"
+    if verdict is Verdict.FINDINGS:
+        return ("no case of the write-up found; rules that name no case found something (see other findings)"
+                + (f"; remediate apply would change {_values(changes)}" if changes else ""))
     state = f"mail is stuck ({symptoms.summary}); " if symptoms.state == "present" else "no symptom now; "
     if role == "network_device":
         state = ""

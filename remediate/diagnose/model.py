@@ -36,7 +36,9 @@ class Verdict(str, Enum):
 
     CAUSES = "causes"  # at least one case of the write-up found
     SYMPTOMS = "symptoms"  # mail is stuck or event 4006 was logged, and no case was found
-    HEALTHY = "healthy"  # no symptom, no case found (some may not have been told: see the cases)
+    FINDINGS = "findings"  # no case, no symptom, but rules filed under no case found something
+    HEALTHY = "healthy"  # no symptom, nothing found (some cases may not have been told: see the cases)
+    UNKNOWN = "unknown"  # nothing found, but the symptoms could not be read
     UNREADABLE = "unreadable"  # the host could not be read at all
 
 
@@ -157,7 +159,9 @@ class Summary(_Model):
     hosts: int
     causes: int
     symptoms: int
+    findings: int
     healthy: int
+    unknown: int
     unreadable: int
 
 

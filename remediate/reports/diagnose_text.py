@@ -14,7 +14,8 @@ from remediate.diagnose.model import CaseResult, CaseStatus, Diagnosis, Evidence
 from remediate.reports.values import queue_line
 
 _VERDICT = {Verdict.CAUSES: ("red", "cause found"), Verdict.SYMPTOMS: ("yellow", "symptoms, no case found"),
-            Verdict.HEALTHY: ("green", "healthy"), Verdict.UNREADABLE: ("red", "unreadable")}
+            Verdict.FINDINGS: ("yellow", "findings"), Verdict.HEALTHY: ("green", "healthy"),
+            Verdict.UNKNOWN: ("yellow", "symptoms unknown"), Verdict.UNREADABLE: ("red", "unreadable")}
 _CASE = {CaseStatus.FOUND: ("red", "FOUND"), CaseStatus.NOT_FOUND: ("green", "not found"),
          CaseStatus.NOT_APPLICABLE: ("dim", "not applicable"), CaseStatus.COULD_NOT_TELL: ("yellow", "could not tell")}
 _FIX = {"remediate": "remediate can fix it", "person": "needs a person", "both": "remediate fixes part, a person the rest"}
@@ -25,8 +26,10 @@ def print_diagnosis(diagnosis: Diagnosis, console: Console) -> None:
         print_host(host, console)
         console.print()
     s = diagnosis.summary
-    console.print(f"Diagnose: {s.hosts} host(s): {s.causes} with a cause found, {s.symptoms} with symptoms and no "
-                  f"case found, {s.healthy} healthy, {s.unreadable} unreadable.")
+    parts = [f"{s.causes} with a cause found", f"{s.symptoms} with symptoms and no case found"]
+    parts += [f"{s.findings} with other findings"] if s.findings else []
+    parts += [f"{s.healthy} healthy"] + ([f"{s.unknown} with symptoms unknown"] if s.unknown else [])
+    console.print(f"Diagnose: {s.hosts} host(s): {', '.join(parts)}, {s.unreadable} unreadable.")
 
 
 def print_host(host: HostDiagnosis, console: Console) -> None:

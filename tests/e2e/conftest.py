@@ -49,7 +49,7 @@ class Cli:
     def __call__(self, *args: str) -> tuple[int, str, str]:
         self.capsys.readouterr()
         argv = list(args)
-        if argv[0] in ("plan", "apply", "validate", "rollback", "check"):
+        if argv[0] in ("plan", "apply", "validate", "rollback", "check", "diagnose"):
             argv += ["-i", str(self.inventory)]
         if argv[0] in ("apply", "rollback", "history"):
             argv += ["--state-dir", str(self.state)]

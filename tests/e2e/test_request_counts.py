@@ -94,3 +94,20 @@ def test_apply_within_bounds_interactive_and_from_a_plan_file(make_lab: Callable
     assert interactive <= bound
     code, clean = counted.run("plan", "-p", str(book))
     assert code == 0, "the interactive apply left drift behind"
+
+
+@pytest.mark.parametrize("options", TRANSPORTS)
+def test_diagnose_costs_what_plan_costs_and_writes_nothing(make_lab: Callable[..., Any], cli: Any,
+                                                           playbook: Callable[..., Path],
+                                                           options: dict[str, Any]) -> None:
+    """diagnose is plan's read (one command per host) plus interpretation on the workstation: not one request more."""
+    lab = make_lab({HOST: _state(100)}, **options)
+    counted = Counted(lab, cli)
+    book = playbook(_resources(100))
+    code, plan = counted.run("plan", "-p", str(book))
+    assert code == 2
+    commands = lab.hosts[HOST].sim.mail.commands
+    code, diagnose = counted.run("diagnose", "-p", str(book))
+    assert code == 2  # findings (the registry values), no case of the write-up: they name none
+    assert diagnose == plan <= PLAN_BOUND + _handshake(options)
+    assert lab.hosts[HOST].sim.mail.commands == commands + 1 and lab.total_writes() == 0
