@@ -54,7 +54,7 @@ def catalog_markdown(catalog: Catalog, root: Path) -> str:
         except ValueError:
             pass
         cases = data.get("cases") or []
-        filed = f"<br>write-up case {', '.join(map(str, cases))}" if cases else ""
+        filed = f"<br>write-up case {', '.join(map(str, cases))}" if cases else ""  # docs/reference/event-4006-causes.md
         out.append(
             f"| **{_cell(data.get('id'))}**<br>{_cell(data.get('title', ''))}<br>`{file.name}:{src.line}`{filed} "
             f"| {_cell(data.get('cause', ''))} | {resources or '-'} | {remedy} | "

@@ -25,7 +25,8 @@ from remediate.reports.html import write_html
 from remediate.reports.jsonreport import render_json, write_json
 from remediate.reports.junit import write_junit
 from remediate.reports.sarif import RuleInfo, rule_infos, write_sarif
-from remediate.reports.terminal import host_label, print_host
+from remediate.reports.terminal import print_host
+from remediate.reports.values import host_label
 from remediate.waivers import Assessment, FailOn, WaiverEntry, assess, load_waivers
 
 FORMATS = ("junit", "json", "html", "sarif")

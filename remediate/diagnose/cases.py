@@ -1,11 +1,12 @@
-"""The ten cases of the event-4006 troubleshooting write-up, in its order: the backbone of `remediate diagnose`.
+"""The ten cases of the event-4006 troubleshooting write-up (docs/reference/event-4006-causes.md), in its order: the
+backbone of `remediate diagnose`.
 
 The write-up walks them one by one for a server whose sent mail stays queued and whose Application log shows event
 4006 ("The connection was dropped by the remote host ...; the semaphore timeout period has expired"). Which rules
 of a catalog look at which case is the rules' own data (`cases:` in the playbooks); this module holds what the
 write-up says about each case, so that a case no rule could decide still tells the admin what to check by hand.
-KB 919091 numbers its causes differently; `kb` gives its cause number where one matches (facts: the reference on
-event 4006 settings, section 0).
+KB 919091 numbers its causes differently; `kb` gives its cause number where one matches (docs/reference/
+event-4006-causes.md; the settings behind each case are in docs/reference/exchange-4006-settings.md).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class Case:
 
     @property
     def source(self) -> str:
-        return f"event-4006 write-up case {self.number}" + (f"; {self.kb}" if self.kb else "")
+        return f"docs/reference/event-4006-causes.md case {self.number}" + (f"; {self.kb}" if self.kb else "")
 
 
 CASES: tuple[Case, ...] = (

@@ -18,6 +18,7 @@ from remediate import __version__
 from remediate.assets import asset_dir
 from remediate.diagnose.model import Diagnosis, HostDiagnosis, HopState
 from remediate.reports.values import queue_line
+from remediate.securefiles import write_private
 
 TEMPLATE = "diagnose.html.j2"
 HOP_WIDTH, HOP_HEIGHT, GAP, MARGIN = 190, 86, 40, 10
@@ -36,7 +37,7 @@ def render_diagnosis_html(diagnosis: Diagnosis) -> str:
 
 
 def write_diagnosis_html(diagnosis: Diagnosis, path: Path) -> None:
-    path.write_text(render_diagnosis_html(diagnosis), encoding="utf-8")
+    write_private(path, render_diagnosis_html(diagnosis), what="HTML report")
 
 
 def _host(host: HostDiagnosis) -> dict[str, Any]:

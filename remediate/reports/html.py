@@ -22,7 +22,7 @@ import jinja2
 from remediate import __version__
 from remediate.assets import asset_dir
 from remediate.engine.model import ItemStatus, PlanItem
-from remediate.reports.values import item_lines, show
+from remediate.reports.values import host_label, item_lines, show
 from remediate.securefiles import write_private
 from remediate.waivers import DEVIATIONS, Assessment
 
@@ -70,6 +70,7 @@ def _context(assessment: Assessment, rules: Mapping[str, Any]) -> dict[str, Any]
     drifting_hosts: dict[str, set[str]] = {}
     for host in plan.hosts:
         failing = waived = 0
+        counted: set[ItemStatus] = set()  # the statuses of unwaived deviations: the host's word (terminal's too)
         if host.error is not None:
             errors.append({"host": host.host, "what": f"host ({host.error.type})", "message": host.error.message})
         for n, item in enumerate(host.items):
@@ -85,9 +86,10 @@ def _context(assessment: Assessment, rules: Mapping[str, Any]) -> dict[str, Any]
                 waived += 1
             else:
                 failing += 1
+                counted.add(item.status)
                 drifting_hosts.setdefault(item.rule_id, set()).add(host.host)
         has_error = host.error is not None or any(i.status is ItemStatus.ERROR for i in host.items)
-        state = "error" if has_error else ("drift" if failing else "compliant")
+        state = "error" if has_error else host_label(host, counted)
         hosts.append({"name": host.host, "endpoint": host.endpoint, "state": state, "failing": failing,
                       "waived": waived, "settings": len(host.items),
                       "compliant": sum(1 for i in host.items if i.status is ItemStatus.COMPLIANT)})

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from remediate.engine.model import HostOutcome, HostPlan, HostStatus, ItemStatus, Plan, PlanItem, RunResult
-from remediate.reports.values import item_lines, show
+from remediate.reports.values import host_label, item_lines, show
 
 _OUTCOME_STYLE = {HostOutcome.APPLIED: "green", HostOutcome.NO_CHANGES: "green", HostOutcome.STALE: "yellow",
                   HostOutcome.NOT_ATTEMPTED: "yellow", HostOutcome.LOCKED: "yellow"}
@@ -52,20 +52,6 @@ def print_plan(plan: Plan, console: Console) -> None:
     console.print(f"\nPlan: {changes} change{'s' if changes != 1 else ''} on "
                   f"{sum(1 for h in plan.hosts if h.changes)} of {len(plan.hosts)} host(s)"
                   + (f", {errors} host(s) with errors" if errors else "") + ".")
-
-
-def host_label(host: HostPlan, statuses: set[ItemStatus] | None = None) -> str:
-    """The word in a host's header: what its findings are, not "drift" for every kind of finding. `drift` only
-    when remediate would change something; `manual` when what is left is a person's to fix; `symptoms` when only
-    probes failed (the mail is stuck, or the path to the next hop is broken: diagnose says why). `statuses` are
-    the findings that count (check leaves waived ones out)."""
-    if host.status is HostStatus.ERROR:
-        return "error"
-    found = {i.status for i in host.items} if statuses is None else statuses
-    for status, label in ((ItemStatus.DRIFT, "drift"), (ItemStatus.MANUAL, "manual"), (ItemStatus.FAILED, "symptoms")):
-        if status in found:
-            return label
-    return "compliant"
 
 
 def print_host(host: HostPlan, console: Console, state: str | None = None, annotate: Annotate | None = None) -> None:

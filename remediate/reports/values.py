@@ -2,7 +2,8 @@
 
 A value is shown whole; where the whole value buries what matters (a probe's reading, a list of 200 queues), an
 item is summarised by what decides it (`item_lines`): a failed probe by the fields that failed, a mail queue probe
-by its stuck queues, first. The terminal wraps long lines; nothing here shortens them.
+by its stuck queues, first. The terminal wraps long lines; nothing here shortens them. `host_label` is the one word
+for a host's findings that plan, check and the check report show.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from remediate.engine.model import ItemStatus, PlanItem
+from remediate.engine.model import HostPlan, HostStatus, ItemStatus, PlanItem
 
 
 def show(value: Any, limit: int | None = None) -> str:
@@ -57,3 +58,17 @@ def item_lines(item: PlanItem) -> list[str]:
         return [f"{d.path}: {show(d.before)}" + ("" if d.after is None else f" (needs {show(d.after)})")
                 for d in item.diff]
     return [f"{show(item.before)} -> {show(item.after)}"]
+
+
+def host_label(host: HostPlan, statuses: set[ItemStatus] | None = None) -> str:
+    """The word in a host's header: what its findings are, not "drift" for every kind of finding. `drift` only
+    when remediate would change something; `manual` when what is left is a person's to fix; `symptoms` when only
+    probes failed (the mail is stuck, or the path to the next hop is broken: diagnose says why). `statuses` are
+    the findings that count (check leaves waived ones out)."""
+    if host.status is HostStatus.ERROR:
+        return "error"
+    found = {i.status for i in host.items} if statuses is None else statuses
+    for status, label in ((ItemStatus.DRIFT, "drift"), (ItemStatus.MANUAL, "manual"), (ItemStatus.FAILED, "symptoms")):
+        if status in found:
+            return label
+    return "compliant"

@@ -14,8 +14,8 @@ import pytest
 from rich.console import Console
 
 from remediate.engine.model import FieldDiff, HostPlan, HostStatus, ItemStatus, Plan, PlanItem
-from remediate.reports.terminal import host_label, print_host, print_plan
-from remediate.reports.values import item_lines, show
+from remediate.reports.terminal import print_host, print_plan
+from remediate.reports.values import host_label, item_lines, show
 
 LAST_ERROR = ('451 4.4.0 Primary target IP address responded with: "421 4.4.2 Connection dropped due to '
               'SocketError." Attempted failover to alternate host, but that did not succeed. Either there are no '
