@@ -29,8 +29,13 @@ def diagnose_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | 
                      progress: str, html: Path | None) -> int:
     """Why is mail stuck (event 4006)? Symptoms, the write-up's ten cases, ranked causes, the fix. Never writes.
 
-    Routers that a selected host's smtp_path_routers variable names are read too. Exit 0 healthy, 2 a cause or
-    symptom found, 1 a host could not be read.
+    Routers that a selected host's smtp_path_routers variable names are read too. Exit 0 healthy, 2 a cause,
+    symptom or other finding, 1 a host could not be read. Format of --json: docs/diagnose-format.md.
+
+    \b
+    Examples:
+      remediate diagnose -i inventory.yaml
+      remediate diagnose -i inventory.yaml --limit ex03a --html diagnose.html
     """
     ctx = common.build_context(inventory, playbooks, forks)
     ctx.progress = make_progress(progress)

@@ -33,37 +33,40 @@ def print_diagnosis(diagnosis: Diagnosis, console: Console) -> None:
 
 
 def print_host(host: HostDiagnosis, console: Console) -> None:
+    # One print per host: rich's cost is per call (about 1 ms), and a fleet has thousands of lines.
+    out: list[str] = []
     style, word = _VERDICT[host.verdict]
-    console.print(f"[bold]{escape(host.host)}[/] [{style}]{word}[/]: {escape(host.headline)}")
-    console.print(f"  [dim]{escape(_about(host))}[/]")
+    out.append(f"[bold]{escape(host.host)}[/] [{style}]{word}[/]: {escape(host.headline)}")
+    out.append(f"  [dim]{escape(_about(host))}[/]")
     if host.role != "network_device" or host.symptoms.state != "not_applicable":
-        _symptoms(host, console)
+        _symptoms(host, out)
     if host.on_path_of:
-        console.print(f"  On the mail path of: {escape(', '.join(host.on_path_of))}")
+        out.append(f"  On the mail path of: {escape(', '.join(host.on_path_of))}")
     if host.verdict is not Verdict.UNREADABLE:
-        console.print("  [bold]The ten cases of the write-up[/]")
+        out.append("  [bold]The ten cases of the write-up[/]")
         for case in host.cases:
-            _case(case, console)
+            _case(case, out)
     if host.causes:
-        console.print("  [bold]Likely causes, most likely first[/]")
+        out.append("  [bold]Likely causes, most likely first[/]")
         for cause in host.causes:
             also = f" (also case {', '.join(map(str, cause.also_cases))})" if cause.also_cases else ""
             changes = f", apply changes {cause.changes} value{'s' if cause.changes != 1 else ''}" if cause.changes \
                 else ""
-            console.print(f"    {cause.rank}. case {cause.case} {escape(cause.title)}{escape(also)}: "
-                          f"{_FIX[cause.fix]}{changes} [dim](score {cause.score})[/]")
+            out.append(f"    {cause.rank}. case {cause.case} {escape(cause.title)}{escape(also)}: "
+                       f"{_FIX[cause.fix]}{changes} [dim](score {cause.score})[/]")
             for reason in cause.reasons:
-                console.print(f"         - {escape(reason)}")
+                out.append(f"         - {escape(reason)}")
             for advice in cause.advice:
-                console.print(f"         [cyan]manual[/] ({escape(advice.rule_id)}): {escape(advice.text)}")
+                out.append(f"         [cyan]manual[/] ({escape(advice.rule_id)}): {escape(advice.text)}")
     if host.other_findings:
-        console.print("  [bold]Other findings[/] (rules filed under no case)")
+        out.append("  [bold]Other findings[/] (rules filed under no case)")
         for ev in host.other_findings:
-            _evidence(ev, console, "    ")
+            _evidence(ev, out, "    ")
     if host.next_checks:
-        console.print("  [bold]Next[/]")
+        out.append("  [bold]Next[/]")
         for check in host.next_checks:
-            console.print(f"    - {escape(check)}")
+            out.append(f"    - {escape(check)}")
+    console.print("\n".join(out))
 
 
 def _about(host: HostDiagnosis) -> str:
@@ -78,34 +81,34 @@ def _about(host: HostDiagnosis) -> str:
     return " | ".join(parts)
 
 
-def _symptoms(host: HostDiagnosis, console: Console) -> None:
+def _symptoms(host: HostDiagnosis, out: list[str]) -> None:
     symptoms = host.symptoms
     style = {"present": "red", "absent": "green"}.get(symptoms.state, "yellow")
-    console.print(f"  [bold]Symptoms[/]: [{style}]{escape(symptoms.summary)}[/]")
+    out.append(f"  [bold]Symptoms[/]: [{style}]{escape(symptoms.summary)}[/]")
     for queue in symptoms.queues:  # stuck ones first (symptoms.py sorts them)
         if queue.stuck:
-            console.print(f"    [red]stuck[/] {escape(queue_line(queue.model_dump()))}")
+            out.append(f"    [red]stuck[/] {escape(queue_line(queue.model_dump()))}")
     if symptoms.queues_unavailable:
-        console.print(f"    [red]queues unreadable[/]: {escape(symptoms.queues_unavailable)}")
+        out.append(f"    [red]queues unreadable[/]: {escape(symptoms.queues_unavailable)}")
     for error in symptoms.errors:
-        console.print(f"    [yellow]could not read[/] {escape(error)}")
+        out.append(f"    [yellow]could not read[/] {escape(error)}")
 
 
-def _case(case: CaseResult, console: Console) -> None:
+def _case(case: CaseResult, out: list[str]) -> None:
     style, word = _CASE[case.status]
-    console.print(f"    {case.case:>2} [{style}]{word:<14}[/] {escape(case.title)}: [dim]{escape(case.reason)}[/]")
+    out.append(f"    {case.case:>2} [{style}]{word:<14}[/] {escape(case.title)}: [dim]{escape(case.reason)}[/]")
     if case.evidence_of:
         return  # the same evidence is listed under the case it points at first
     if case.status in (CaseStatus.FOUND, CaseStatus.COULD_NOT_TELL):
         for ev in case.evidence:
-            _evidence(ev, console, "         ")
-        console.print(f"         [dim]sources: {escape(' | '.join(case.sources))}[/]")
+            _evidence(ev, out, "         ")
+        out.append(f"         [dim]sources: {escape(' | '.join(case.sources))}[/]")
 
 
-def _evidence(ev: Evidence, console: Console, indent: str) -> None:
+def _evidence(ev: Evidence, out: list[str], indent: str) -> None:
     where = f"{ev.host}: " if ev.status == "inferred" or ev.rule_id == "cisco-inspect-smtp" else ""
     rule = ev.rule_id or "inferred"
-    console.print(f"{indent}{escape(where + rule)} {escape(f'[{ev.status}]')} {escape(ev.resource)}: "
-                  f"{escape(ev.detail)}")
+    out.append(f"{indent}{escape(where + rule)} {escape(f'[{ev.status}]')} {escape(ev.resource)}: "
+               f"{escape(ev.detail)}")
     for line in ev.transcript:
-        console.print(f"{indent}  [dim]|[/] {escape(line)}")
+        out.append(f"{indent}  [dim]|[/] {escape(line)}")
