@@ -288,7 +288,8 @@ def loads(text: str, file: str, *, quiet: bool = False, shown: frozenset[str] = 
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = (exc.problem or exc.context or "malformed YAML").strip()
-        raise InputError(Location(file, line), f"malformed YAML: {_redacted(problem, shown) if quiet else problem}") from None
+        shown_problem = _redacted(problem, shown) if quiet else problem
+        raise InputError(Location(file, line), f"malformed YAML: {shown_problem}") from None
     except YAMLError as exc:
         problem = str(exc).splitlines()[0]
         raise InputError(Location(file), f"malformed YAML: {_redacted(problem, shown) if quiet else problem}") from None

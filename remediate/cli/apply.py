@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 from pydantic import ValidationError
 
 from remediate.cli import common
@@ -27,6 +26,7 @@ from remediate.engine.run import apply_plan, check_plan_inputs, irreversible_cha
 from remediate.errors import InputError, Location, RefusedError
 from remediate.inventory import Inventory
 from remediate.reports.terminal import print_plan, print_run
+from remediate.safetext import markup
 from remediate.validation import input_path
 
 
@@ -119,7 +119,7 @@ def apply_command(plan_file: Path | None, inventory: Path, playbooks: tuple[Path
     finally:
         ctx.pool.close_all()
     if as_json:
-        click.echo(result.model_dump_json(indent=2))
+        common.echo_json(result.model_dump_json(indent=2))
     else:
         print_run(result, out)
     return for_run(result)
@@ -149,7 +149,7 @@ def _check_irreversible(plan: Plan, accepted: bool, out: Any, ask: bool) -> int:
     if accepted or ask:
         out.print(f"[yellow]Irreversible by the normal setter ({len(found)}):[/]")
         for line in lines:
-            out.print(f"  {escape(line)}")
+            out.print(f"  {markup(line)}")
         return len(found)
     raise RefusedError(f"{len(found)} change(s) cannot be undone by their normal setter: " + "; ".join(lines)
                        + ". Apply them with --accept-irreversible, or leave those hosts out with --limit")

@@ -13,7 +13,6 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.markup import escape
 
 from remediate.cli import common
 from remediate.cli.exitcodes import ExitCode
@@ -27,6 +26,7 @@ from remediate.reports.junit import write_junit
 from remediate.reports.sarif import RuleInfo, rule_infos, write_sarif
 from remediate.reports.terminal import print_host
 from remediate.reports.values import host_label
+from remediate.safetext import markup
 from remediate.waivers import Assessment, FailOn, WaiverEntry, assess, load_waivers
 
 FORMATS = ("junit", "json", "html", "sarif")
@@ -93,11 +93,11 @@ def check_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | Non
     out = common.console(as_json)
     written = [_write(target, assessment, code, rules) for target in reports]
     if as_json:
-        click.echo(render_json(assessment, code))
+        common.echo_json(render_json(assessment, code))
     else:
         print_check(assessment, code, out)
     for target in written:
-        out.print(f"Report {target.format}: {escape(str(target.path))}")
+        out.print(f"Report {target.format}: {markup(str(target.path))}")
     return code
 
 
@@ -127,16 +127,16 @@ def print_check(assessment: Assessment, code: int, console: Console) -> None:
                 return item.status.value, []
             w = waiver.entry.waiver
             if waiver.status == "waived":
-                return "waived", [f"[green]waived[/] until {w.expires.isoformat()} by {escape(waiver.entry.where)}: "
-                                  f"{escape(w.justification)}"]
-            return item.status.value, [f"[yellow]waiver {escape(waiver.entry.where)} EXPIRED on "
+                return "waived", [f"[green]waived[/] until {w.expires.isoformat()} by {markup(waiver.entry.where)}: "
+                                  f"{markup(w.justification)}"]
+            return item.status.value, [f"[yellow]waiver {markup(waiver.entry.where)} EXPIRED on "
                                        f"{w.expires.isoformat()}[/]: it no longer waives this drift"]
 
         print_host(host, console, state, annotate)
     for unused in assessment.unused:
         e = unused.entry
-        console.print(f"[yellow]warning:[/] unused waiver {escape(e.where)} (host {escape(e.waiver.host)}, rule "
-                      f"{escape(e.waiver.rule)}): {escape(unused.reason)}")
+        console.print(f"[yellow]warning:[/] unused waiver {markup(e.where)} (host {markup(e.waiver.host)}, rule "
+                      f"{markup(e.waiver.rule)}): {markup(unused.reason)}")
     console.print("\n" + summary_line(assessment, code))
 
 

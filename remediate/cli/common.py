@@ -16,6 +16,7 @@ from remediate.engine.fleet import DEFAULT_FORKS, ConnectionPool
 from remediate.engine.run import RunContext
 from remediate.inventory import load_inventory
 from remediate.playbook import load_catalog
+from remediate.safetext import SafeConsole, json_text
 from remediate.transport.policy import warn_unverified
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,8 +82,14 @@ def build_context(inventory: Path, playbooks: tuple[Path, ...], forks: int = DEF
 
 
 def console(as_json: bool = False) -> Console:
-    # With --json, human text goes to stderr so stdout stays one parseable document.
-    return Console(stderr=as_json, highlight=False, soft_wrap=True)
+    # With --json, human text goes to stderr so stdout stays one parseable document. SafeConsole: no text it
+    # writes can act on the terminal (remediate/safetext.py); values still go in through safetext.markup.
+    return SafeConsole(stderr=as_json, highlight=False, soft_wrap=True)
+
+
+def echo_json(document: str) -> None:
+    """A JSON document on stdout, its strings' control and bidi characters as \\u escapes (the same JSON)."""
+    click.echo(json_text(document))
 
 
 def command_text() -> str:

@@ -12,6 +12,7 @@ import click
 
 from remediate.cli import common
 from remediate.reports.history import print_history, print_run_detail
+from remediate.safetext import clean
 
 
 class _HistoryGroup(click.Group):
@@ -78,8 +79,8 @@ def history_export(run_id: str, output: Path, inventory: Path | None, state_dir:
         journal.close()
     write_export(document, output)
     hosts = document["run"]["hosts"]
-    click.echo(f"run {run_id} ({len(hosts)} host(s)) written to {output}; roll it back elsewhere with: remediate "
-               f"rollback --from {output} -i INVENTORY", err=True)
+    click.echo(clean(f"run {run_id} ({len(hosts)} host(s)) written to {output}; roll it back elsewhere with: "
+                     f"remediate rollback --from {output} -i INVENTORY"), err=True)
     return 0
 
 

@@ -12,6 +12,7 @@ from ruamel.yaml import YAML
 
 from remediate.cli import common
 from remediate.errors import RemediateError
+from remediate.safetext import markup
 
 
 @click.group("inventory")
@@ -77,13 +78,14 @@ def _render(document: dict, source: Path) -> str:  # type: ignore[type-arg]
 def _print_report(report: dict) -> None:  # type: ignore[type-arg]
     out = common.console(as_json=True)  # the report goes to stderr: stdout may carry the inventory
     where = report["output"] or "stdout"
-    out.print(f"Imported {len(report['hosts'])} host(s) from {report['source']} to {where}.", highlight=False)
+    # Names and notes come from the imported inventory: shown escaped, never as markup or terminal control.
+    out.print(markup(f"Imported {len(report['hosts'])} host(s) from {report['source']} to {where}."), highlight=False)
     for name, why in sorted(report["skipped"].items()):
-        out.print(f"skipped {name}: {why}", highlight=False)
+        out.print(markup(f"skipped {name}: {why}"), highlight=False)
     for env, hosts in report["secrets"].items():
-        out.print(f"password: a password found in the inventory was not copied; set {env} to it before running "
-                  f"remediate (hosts {', '.join(hosts)})", highlight=False)
+        out.print(markup(f"password: a password found in the inventory was not copied; set {env} to it before "
+                         f"running remediate (hosts {', '.join(hosts)})"), highlight=False)
     for note in report["notes"]:
-        out.print(f"note: {note}", highlight=False)
+        out.print(markup(f"note: {note}"), highlight=False)
     for name, entry in report["unmapped"].items():
-        out.print(f"unmapped {name}: {entry['why']} (hosts {', '.join(entry['hosts'])})", highlight=False)
+        out.print(markup(f"unmapped {name}: {entry['why']} (hosts {', '.join(entry['hosts'])})"), highlight=False)

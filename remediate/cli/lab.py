@@ -11,6 +11,7 @@ import click
 
 from remediate.cli import common
 from remediate.errors import RemediateError
+from remediate.safetext import markup
 from remediate.securefiles import private_dir, write_private
 
 
@@ -64,10 +65,10 @@ def serve_command(scenario: str, inventory_out: Path | None, auth: str, https: b
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         for name, host in lab.hosts.items():
-            out.print(f"{name}: {host.endpoint.url} ({lab.auth}{', TLS' if https else ', message encryption'})")
+            out.print(markup(f"{name}: {host.endpoint.url} ({lab.auth}{', TLS' if https else ', message encryption'})"))
         if inventory_out is not None:
             lab.write_inventory(inventory_out)
-            out.print(f"Inventory written to {inventory_out}")
+            out.print(markup(f"Inventory written to {inventory_out}"))
         if password is None:
             # The one secret the lab writes: 0600 in a private folder, never through a planted symlink, and an
             # existing file narrowed to 0600 before it is rewritten (remediate/securefiles.py).
@@ -76,7 +77,7 @@ def serve_command(scenario: str, inventory_out: Path | None, auth: str, https: b
             out.print(f"Lab password written to {secret} (mode 600); before running remediate:\n"
                       f"  export {PASSWORD_ENV}=\"$(cat {secret})\"")
         if https and lab.ca_file:
-            out.print(f"CA certificate: {lab.ca_file}")
+            out.print(markup(f"CA certificate: {lab.ca_file}"))
         if realm is not None:
             from remediate.lab.fleet import LAB_PRINCIPAL
 

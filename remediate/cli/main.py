@@ -22,6 +22,7 @@ from remediate.cli.unlock import unlock_command
 from remediate.cli.validate import validate_command
 from remediate.credentials import mask
 from remediate.errors import RefusedError, RemediateError
+from remediate.safetext import clean
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,10 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         result = cli.main(args=argv, prog_name="remediate", standalone_mode=False)
     # Messages are built never to hold a secret; mask() is the net under that rule (remediate/credentials.py).
     except RefusedError as exc:
-        click.echo(f"refused: {mask(str(exc))}", err=True)
+        click.echo(f"refused: {clean(mask(str(exc)))}", err=True)
         return ExitCode.REFUSED
     except RemediateError as exc:
-        click.echo(f"error: {mask(str(exc))}", err=True)
+        click.echo(f"error: {clean(mask(str(exc)))}", err=True)
         return ExitCode.ERROR
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("REMEDIATE_DEBUG"):
             raise
         click.echo(f"internal error (a bug in remediate, please report it): {type(exc).__name__}: "
-                   f"{mask(str(exc))}; set REMEDIATE_DEBUG=1 to see the traceback", err=True)
+                   f"{clean(mask(str(exc)))}; set REMEDIATE_DEBUG=1 to see the traceback", err=True)
         return ExitCode.ERROR
     finally:
         debug.disable()  # flush and close the trace file; in-process callers (tests) run main() many times

@@ -12,6 +12,7 @@ from remediate.engine.fleet import select_hosts
 from remediate.engine.progress import make_progress
 from remediate.engine.run import make_plan
 from remediate.reports.terminal import print_plan
+from remediate.safetext import markup
 from remediate.securefiles import write_private
 
 
@@ -34,10 +35,11 @@ def plan_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | None
     if out is not None:
         write_private(out, plan.model_dump_json(indent=2) + "\n", what="plan file")
     if as_json:
-        click.echo(plan.model_dump_json(indent=2))
+        common.echo_json(plan.model_dump_json(indent=2))
     else:
         print_plan(plan, common.console())
         if out is not None:
             again = "".join(f" -p {p}" for p in playbooks)  # apply re-renders the same playbooks to check it
-            common.console().print(f"Plan saved to {out}; apply it with: remediate apply {out} -i {inventory}{again}")
+            common.console().print(markup(f"Plan saved to {out}; apply it with: remediate apply {out} -i {inventory}"
+                                          f"{again}"))
     return for_plan(plan) if plan.change_count or plan.has_errors else ExitCode.OK

@@ -10,6 +10,7 @@ from remediate.cli import common
 from remediate.cli.exitcodes import for_run
 from remediate.engine.rollback import rollback_run
 from remediate.reports.terminal import print_run
+from remediate.safetext import clean
 from remediate.transport.policy import warn_unverified
 
 
@@ -60,7 +61,7 @@ def rollback_command(run_id: str | None, from_file: Path | None, inventory: Path
     finally:
         ctx.pool.close_all()
     if as_json:
-        click.echo(result.model_dump_json(indent=2))
+        common.echo_json(result.model_dump_json(indent=2))
     else:
         print_run(result, common.console())
     return for_run(result)
@@ -75,5 +76,5 @@ def _import(journal: object, path: Path, run_id: str | None) -> str:
     if run_id is not None and run_id != run.run_id:
         raise click.UsageError(f"{path} holds run {run.run_id}, not {run_id}")
     if not journal.import_run(run):  # type: ignore[attr-defined]
-        click.echo(f"run {run.run_id} is in the journal already; using the journal's copy", err=True)
+        click.echo(clean(f"run {run.run_id} is in the journal already; using the journal's copy"), err=True)
     return run.run_id

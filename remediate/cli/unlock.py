@@ -18,6 +18,7 @@ from remediate.engine.fleet import ConnectionPool, call_agent
 from remediate.engine.hostlock import describe_holder
 from remediate.errors import HostError, RefusedError, RemediateError
 from remediate.inventory import load_inventory
+from remediate.safetext import markup
 from remediate.transport.policy import warn_unverified
 
 
@@ -49,10 +50,11 @@ def unlock_command(host: str, inventory: Path, run_id: str) -> int:
     holder = value.get("holder")
     out = common.console()
     if value.get("released"):
-        out.print(f"{host}: released the lock of run {run_id} (owner {holder.get('owner')}, since "
-                  f"{holder.get('acquired_utc')}).", highlight=False)
+        # The owner and times come from the host: shown escaped, never as terminal control (safetext).
+        out.print(markup(f"{host}: released the lock of run {run_id} (owner {holder.get('owner')}, since "
+                         f"{holder.get('acquired_utc')})."), highlight=False)
         return ExitCode.OK
     if holder is None:
-        out.print(f"{host}: no lock held; nothing to release.")
+        out.print(f"{markup(host)}: no lock held; nothing to release.")
         return ExitCode.OK
     raise RefusedError(f"host {host} is {describe_holder(holder)}, not by run {run_id}: nothing released")

@@ -9,6 +9,7 @@ import click
 from remediate.cli import common
 from remediate.engine.fleet import select_hosts
 from remediate.engine.plan import targets
+from remediate.safetext import markup
 
 
 @click.command("validate")
@@ -24,8 +25,9 @@ def validate_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | 
     for target in planned:
         for rule in target.deferred:
             # Not an error yet: whether the rule applies depends on the host's facts (its `when:`).
-            common.console().print(f"note: host {target.host.name}: rule {rule.source.id} applies only when "
-                                   f"{rule.when!r}; if it does, it needs: {rule.error.problem}")
+            common.console().print(f"note: host {markup(target.host.name)}: rule {markup(rule.source.id)} applies "
+                                   f"only when {markup(repr(rule.when))}; if it does, it needs: "
+                                   f"{markup(rule.error.problem)}")
     common.console().print(f"OK: {len(ctx.catalog.rules)} rule(s) from {len(ctx.catalog.files)} file(s), "
                            f"{len(hosts)} host(s), {resources} resource(s) in all.")
     return 0

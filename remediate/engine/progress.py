@@ -19,7 +19,6 @@ lock). `make_progress("auto", stream)` picks by `stream.isatty()`:
 
 from __future__ import annotations
 
-import re
 import sys
 import threading
 import time
@@ -28,7 +27,6 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     ProgressColumn,
@@ -42,15 +40,9 @@ from rich.progress import Progress as RichProgress
 from rich.text import Text
 
 from remediate.engine.fleet import NoProgress, Progress
+from remediate.safetext import SafeConsole, clean, markup
 
 MODES = ("auto", "terminal", "plain", "none")
-# C0 and C1 controls and DEL: a plain line must never move the cursor, recolour or overwrite anything.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def clean(text: str) -> str:
-    """`text` with every control character replaced by '?': safe on one line of any log."""
-    return _CONTROL.sub("?", text)
 
 
 def utc_stamp() -> str:
@@ -71,6 +63,7 @@ class PlainProgress:
 
     def _line(self, text: str) -> None:
         with self._lock:
+            # A plain line never moves the cursor, recolours or overwrites anything (remediate/safetext.py).
             self._stream.write(clean(f"{self._stamp()} {text}") + "\n")
             self._stream.flush()
 
@@ -133,11 +126,11 @@ class TerminalProgress:
             if not self._running:
                 self._progress.start()
                 self._running = True
-            self._overall[phase] = self._progress.add_task(f"[bold]{escape(phase)}[/]", total=total)
+            self._overall[phase] = self._progress.add_task(f"[bold]{markup(phase)}[/]", total=total)
 
     def host_started(self, host: str, phase: str) -> None:
         with self._lock:
-            self._hosts[(host, phase)] = self._progress.add_task(f"  {escape(host)} [dim]{escape(phase)}[/]",
+            self._hosts[(host, phase)] = self._progress.add_task(f"  {markup(host)} [dim]{markup(phase)}[/]",
                                                                    total=None)
 
     def host_finished(self, host: str, phase: str, status: str) -> None:
@@ -150,8 +143,8 @@ class TerminalProgress:
                 self._progress.advance(overall)
 
     def note(self, message: str) -> None:
-        # Printed above the live lines; rich's console markup is escaped so a message is shown as written.
-        self._progress.console.print(Text(message))
+        # Printed above the live lines, as written: no markup read, no control sequence passed on.
+        self._progress.console.print(Text(clean(message)))
 
     def phase_finished(self, phase: str) -> None:
         with self._lock:
@@ -173,7 +166,7 @@ def make_progress(mode: str = "auto", stream: TextIO | None = None) -> Progress:
     if mode == "auto":
         mode = "terminal" if _isatty(out) else "plain"
     if mode == "terminal":
-        return TerminalProgress(Console(file=out, force_terminal=True, highlight=False))
+        return TerminalProgress(SafeConsole(file=out, force_terminal=True, highlight=False))
     return PlainProgress(out)
 
 

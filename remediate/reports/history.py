@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from remediate.journal import SENDING, JournalHost, JournalRun
 from remediate.reports.terminal import show
+from remediate.safetext import markup
 
 _APPLY_WORDS = {
     "applied": "applied", "no_changes": "compliant, nothing to do", "stale": "stale, nothing written",
@@ -61,34 +61,35 @@ def print_history(runs: list[JournalRun], console: Console, children: dict[str, 
     for run in runs:
         hosts = "; ".join(f"{h.host}: {host_words(run, h, children)}" for h in run.hosts) or "-"
         kind = run.kind + (f" of {run.parent_run}" if run.parent_run else "")
-        table.add_row(escape(run.run_id), escape(kind), run.started_at, run.status,
-                      escape(f"{run.user}@{run.workstation}"), escape(hosts))
+        table.add_row(markup(run.run_id), markup(kind), markup(run.started_at), markup(run.status),
+                      markup(f"{run.user}@{run.workstation}"), markup(hosts))
     console.print(table)
 
 
 def print_run_detail(run: JournalRun, console: Console, children: dict[str, JournalRun]) -> None:
     """One run: who, when, why, and per host every change with its before, after and what became of it."""
     kind = run.kind + (f" of {run.parent_run}" if run.parent_run else "")
-    console.print(f"[bold]{escape(run.run_id)}[/] {escape(kind)}, {run.status}; by {escape(run.user)}@"
-                  f"{escape(run.workstation)}, {run.started_at} to {run.finished_at or '-'}")
-    console.print(f"  command: {escape(run.command)}")
+    console.print(f"[bold]{markup(run.run_id)}[/] {markup(kind)}, {markup(run.status)}; by {markup(run.user)}@"
+                  f"{markup(run.workstation)}, {markup(run.started_at)} to {markup(run.finished_at or '-')}")
+    console.print(f"  command: {markup(run.command)}")
     if run.reason:
-        console.print(f"  reason: {escape(run.reason)}")
+        console.print(f"  reason: {markup(run.reason)}")
     if run.undone_by:
-        console.print(f"  rolled back by: {escape(', '.join(run.undone_by))}")
+        console.print(f"  rolled back by: {markup(', '.join(run.undone_by))}")
     for host in run.hosts:
-        console.print(f"[bold]{escape(host.host)}[/]: {escape(host_words(run, host, children))}")
+        console.print(f"[bold]{markup(host.host)}[/]: {markup(host_words(run, host, children))}")
         if host.integrity:
-            console.print(f"  [red]integrity:[/] {escape(host.integrity)}")
+            console.print(f"  [red]integrity:[/] {markup(host.integrity)}")
         message = (host.result or {}).get("message")
         if message:
-            console.print(f"  {escape(str(message))}")
+            console.print(f"  {markup(str(message))}")
         for change, row in _rows(run, host):
             status = row.get("status") or ("sent" if host.status == SENDING else "-")
-            line = (f"  {escape(str(change.get('description')))} [dim](rule {escape(str(change.get('rule_id')))})[/]: "
-                    f"{escape(show(change.get('before')))} -> {escape(show(change.get('after')))}: {escape(status)}")
+            line = (f"  {markup(str(change.get('description')))} "
+                    f"[dim](rule {markup(str(change.get('rule_id')))})[/]: "
+                    f"{markup(show(change.get('before')))} -> {markup(show(change.get('after')))}: {markup(status)}")
             if row.get("error"):
-                line += f" [red]{escape(str(row['error']))}[/]"
+                line += f" [red]{markup(str(row['error']))}[/]"
             console.print(line)
 
 

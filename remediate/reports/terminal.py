@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from remediate.engine.model import HostOutcome, HostPlan, HostStatus, ItemStatus, Plan, PlanItem, RunResult
 from remediate.reports.values import host_label, item_lines, show
+from remediate.safetext import markup
 
 _OUTCOME_STYLE = {HostOutcome.APPLIED: "green", HostOutcome.NO_CHANGES: "green", HostOutcome.STALE: "yellow",
                   HostOutcome.NOT_ATTEMPTED: "yellow", HostOutcome.LOCKED: "yellow"}
@@ -57,10 +57,10 @@ def print_plan(plan: Plan, console: Console) -> None:
 def print_host(host: HostPlan, console: Console, state: str | None = None, annotate: Annotate | None = None) -> None:
     """One host as plan and check show it; `state` overrides the host's status word (check judges waivers)."""
     state = state or host_label(host)
-    console.print(f"[bold]{escape(host.host)}[/] [{_LABEL_STYLE.get(state, 'yellow')}]{state}[/] "
-                  f"({escape(host.endpoint)})" + (f" [dim]{_counts(host.items)}[/]" if host.items else ""))
+    console.print(f"[bold]{markup(host.host)}[/] [{_LABEL_STYLE.get(state, 'yellow')}]{state}[/] "
+                  f"({markup(host.endpoint)})" + (f" [dim]{_counts(host.items)}[/]" if host.items else ""))
     if host.error:
-        console.print(f"  [red]error[/] {escape(host.error.type)}: {escape(host.error.message)}")
+        console.print(f"  [red]error[/] {markup(host.error.type)}: {markup(host.error.message)}")
     _print_findings(host.items, console, annotate)
 
 
@@ -75,25 +75,25 @@ def _print_findings(items: list[PlanItem], console: Console, annotate: Annotate 
     for rule_id, found in groups.items():
         first = found[0][0]
         labels = sorted({label for _, label, _ in found})
-        console.print(f"  [{_LABEL_STYLE.get(labels[0], 'yellow')}]{'/'.join(labels)}[/] [bold]{escape(rule_id)}[/]: "
-                      f"{escape(first.rule_title)}")
-        console.print(f"      [dim]source: {escape(first.source)}[/]")
+        console.print(f"  [{_LABEL_STYLE.get(labels[0], 'yellow')}]{'/'.join(labels)}[/] [bold]{markup(rule_id)}[/]: "
+                      f"{markup(first.rule_title)}")
+        console.print(f"      [dim]source: {markup(first.source)}[/]")
         if first.remedy == "manual" and first.advice and any(i.status is ItemStatus.MANUAL for i, _, _ in found):
-            console.print(f"      [cyan]manual:[/] {escape(first.advice)}")
+            console.print(f"      [cyan]manual:[/] {markup(first.advice)}")
         for item, _, notes in found:
             lines = item_lines(item)  # whole values: the datum that decides is never cut
             style = "red" if item.status is ItemStatus.ERROR else ""
             if len(lines) == 1:
-                console.print(f"      {escape(item.description)}: " + (f"[{style}]{escape(lines[0])}[/]" if style
-                                                                        else escape(lines[0])))
+                console.print(f"      {markup(item.description)}: " + (f"[{style}]{markup(lines[0])}[/]" if style
+                                                                        else markup(lines[0])))
             else:
-                console.print(f"      {escape(item.description)}:")
+                console.print(f"      {markup(item.description)}:")
                 for line in lines:
-                    console.print(f"        {escape(line)}")
+                    console.print(f"        {markup(line)}")
             if item.status is not ItemStatus.ERROR:
                 if item.irreversible is not None and item.status is ItemStatus.DRIFT:
-                    console.print(f"        [magenta]irreversible:[/] {escape(item.irreversible.reason)}; rollback "
-                                  f"restores it {escape(item.irreversible.restore)}")
+                    console.print(f"        [magenta]irreversible:[/] {markup(item.irreversible.reason)}; rollback "
+                                  f"restores it {markup(item.irreversible.restore)}")
             for note in notes:
                 console.print(f"        {note}")
 
@@ -115,19 +115,20 @@ def print_run(result: RunResult, console: Console) -> None:
     for host in result.hosts:
         style = _OUTCOME_STYLE.get(host.outcome, "red")
         label = outcome_label(result.kind, host.outcome)
-        table.add_row(escape(host.host), f"[{style}]{escape(label)}[/]", str(len(host.changes)),
-                      escape(host.message or ""))
+        table.add_row(markup(host.host), f"[{style}]{markup(label)}[/]", str(len(host.changes)),
+                      markup(host.message or ""))
     console.print(table)
     for host in result.hosts:
         for change in host.changes:
             if change.status == "not_restored":
-                console.print(f"  {escape(host.host)}: {escape(change.description)}: [red]not restored:[/] "
-                              f"{escape(change.error or '')}; to restore it by hand, set it to {escape(show(change.after))}")
+                console.print(f"  {markup(host.host)}: {markup(change.description)}: [red]not restored:[/] "
+                              f"{markup(change.error or '')}; to restore it by hand, set it to "
+                              f"{markup(show(change.after))}")
             elif change.error:
-                console.print(f"  {escape(host.host)}: {escape(change.description)}: [red]{escape(change.error)}[/]")
+                console.print(f"  {markup(host.host)}: {markup(change.description)}: [red]{markup(change.error)}[/]")
     if result.stopped:
-        console.print(f"[yellow]Stopped:[/] {escape(result.stopped)}")
-    console.print(escape(run_summary(result)))
+        console.print(f"[yellow]Stopped:[/] {markup(result.stopped)}")
+    console.print(markup(run_summary(result)))
 
 
 def run_summary(result: RunResult) -> str:

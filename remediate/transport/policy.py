@@ -11,6 +11,7 @@ from __future__ import annotations
 import click
 
 from remediate.inventory import Inventory, Scheme
+from remediate.safetext import clean
 
 
 def unverified_warnings(inventory: Inventory) -> list[str]:
@@ -34,4 +35,4 @@ def unverified_warnings(inventory: Inventory) -> list[str]:
 def warn_unverified(inventory: Inventory) -> None:
     """Print `unverified_warnings` to stderr (stdout stays clean for --json)."""
     for line in unverified_warnings(inventory):
-        click.echo(line, err=True)
+        click.echo(clean(line), err=True)

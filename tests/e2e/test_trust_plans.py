@@ -71,7 +71,8 @@ TAMPERED = [
 
 
 @pytest.fixture
-def saved(make_lab: Callable[..., Any], cli: Any, playbook: Callable[..., Path], tmp_path: Path):  # type: ignore[no-untyped-def]
+def saved(make_lab: Callable[..., Any], cli: Any, playbook: Callable[..., Path],
+          tmp_path: Path) -> tuple[Any, Path, Path]:
     lab = make_lab({HOST: START})
     book = playbook(DESIRED)
     plan_file = tmp_path / "plan.json"

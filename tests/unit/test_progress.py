@@ -10,7 +10,8 @@ import threading
 from rich.console import Console
 
 from remediate.engine.fleet import NoProgress
-from remediate.engine.progress import PlainProgress, TerminalProgress, clean, make_progress
+from remediate.engine.progress import PlainProgress, TerminalProgress, make_progress
+from remediate.safetext import clean
 
 STAMP = "2026-11-28T20:15:00Z"
 # Any C0/C1 control character or DEL, newline excepted (it ends each line).
@@ -67,7 +68,7 @@ def test_plain_output_never_holds_a_control_code() -> None:
     assert text.endswith("\n") and not CONTROL.search(text)
     lines = text.splitlines()
     assert len(lines) == 5 and all(LINE.match(line) for line in lines), lines
-    assert lines[2] == f"{STAMP} note: evil ?[31mred?[0m?over?write??2J?tab?"
+    assert lines[2] == f"{STAMP} note: evil \\x1b[31mred\\x1b[0m\\rover\\nwrite\\x07\\x9b2J\\ttab\\x7f"
 
 
 def test_plain_lines_stay_whole_when_many_threads_report() -> None:
@@ -91,9 +92,9 @@ def test_plain_lines_stay_whole_when_many_threads_report() -> None:
     assert sum(1 for line in lines if line.endswith("(400/400)")) == 1
 
 
-def test_clean_replaces_controls_only() -> None:
+def test_clean_escapes_controls_only() -> None:
     assert clean("ok: é ü 東京 ~!") == "ok: é ü 東京 ~!"
-    assert clean("a\x00b\x1bc\x85d") == "a?b?c?d"
+    assert clean("a\x00b\x1bc\x85d") == "a\\x00b\\x1bc\\x85d"
 
 
 class Tty(io.StringIO):
