@@ -16,6 +16,7 @@ from remediate.engine.progress import make_progress
 from remediate.engine.run import make_plan
 from remediate.reports.diagnose_html import write_diagnosis_html
 from remediate.reports.diagnose_text import print_diagnosis
+from remediate.safetext import markup
 
 
 @click.command("diagnose")
@@ -50,9 +51,9 @@ def diagnose_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | 
         html.parent.mkdir(parents=True, exist_ok=True)
         write_diagnosis_html(result, html)
     if as_json:
-        click.echo(result.model_dump_json(indent=2))
+        common.echo_json(result.model_dump_json(indent=2))
     else:
         print_diagnosis(result, out)
     if html is not None:
-        out.print(f"HTML report: {html}")
+        out.print(f"HTML report: {markup(str(html))}")
     return for_diagnosis(result)

@@ -205,3 +205,11 @@ def test_inventory_import_report_writer(capsys: pytest.CaptureFixture[str]) -> N
     out, err = capsys.readouterr()
     assert_inert(out, err)
     assert clean(HOSTILE) in err
+
+
+def test_diagnose_writer(hostile_lab: Any, cli: Any) -> None:
+    lab, book = hostile_lab
+    for extra in ((), ("--json",)):
+        code, out, err = cli("diagnose", "-p", str(book), "-i", str(cli.inventory), *extra)
+        assert "Traceback" not in err and "internal error" not in err, err
+        assert_inert(out, err)
