@@ -204,11 +204,27 @@ def evaluate_when(expression: str, facts: dict[str, Any], host_vars: dict[str, A
         raise src.lines.error(path, f"when: failed on this host's facts: {type(exc).__name__}: {exc}") from None
 
 
+def playbook_files(paths: list[Path]) -> list[Path]:
+    """`-p` arguments as files: a folder stands for its `*.yaml` and `*.yml` files (not its subfolders), in name
+    order. A file included by another one counts once (load_catalog), so a folder holding an entry point such as
+    event-4006.yaml and the files it includes loads each rule once."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+            if not found:
+                raise InputError(Location(str(path)), "no playbook files (*.yaml, *.yml) in this folder")
+            files += found
+        else:
+            files.append(path)
+    return files
+
+
 def load_catalog(paths: list[Path]) -> Catalog:
     catalog = Catalog()
     seen_ids: dict[str, RuleSource] = {}
     root = include_root()
-    for path in paths:
+    for path in playbook_files(paths):
         _load_into(catalog, path.resolve(), seen_ids, stack=(), root=root)
     if not catalog.rules:
         raise InputError(_location(paths), "no rules found in the playbooks given")

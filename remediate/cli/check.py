@@ -7,6 +7,7 @@ Inputs are all checked before any host is contacted, so a typo in a waiver file 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from remediate.reports.junit import write_junit
 from remediate.reports.sarif import RuleInfo, rule_infos, write_sarif
 from remediate.reports.terminal import print_host
 from remediate.reports.values import host_label
+from remediate.reports.tsv import Label, write_plan
 from remediate.safetext import markup
 from remediate.waivers import Assessment, FailOn, WaiverEntry, assess, load_waivers
 
@@ -64,10 +66,13 @@ def exit_code(assessment: Assessment) -> ExitCode:
     return ExitCode.OK
 
 
-@click.command("check")
+@click.command("check", epilog=common.examples(
+    "remediate check -i inventory.yaml --report junit=reports/junit.xml --report html=reports/check.html",
+    "remediate check -i inventory.yaml --waivers waivers.yaml --fail-on error --format tsv",
+))
 @common.inputs_options
 @common.run_options
-@common.json_option
+@common.format_option
 @common.progress_option
 @click.option("--fail-on", "fail_on", type=click.Choice(["drift", "error"]), default="drift", show_default=True,
               help="What fails the check: drift (exit 2; errors exit 1) or only errors (drift alone exits 0).")
@@ -75,9 +80,11 @@ def exit_code(assessment: Assessment) -> ExitCode:
               help=f"Write a report (repeatable); FORMAT is one of {', '.join(FORMATS)}.")
 @click.option("--waivers", "waivers_file", type=click.Path(path_type=Path), default=None,
               help="YAML file of accepted, dated exceptions: waivers: [{host, rule, justification, expires}].")
-def check_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | None, forks: int, as_json: bool,
-                  progress: str, fail_on: FailOn, reports: list[ReportTarget], waivers_file: Path | None) -> int:
+def check_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | None, forks: int, output_format: str,
+                  as_json: bool, progress: str, fail_on: FailOn, reports: list[ReportTarget],
+                  waivers_file: Path | None) -> int:
     """Check hosts against the playbooks for CI: exit 0 compliant, 2 drift, 1 error. Never writes."""
+    fmt = common.output_format(output_format, as_json)
     waivers: list[WaiverEntry] = load_waivers(waivers_file) if waivers_file is not None else []
     ctx = common.build_context(inventory, playbooks, forks)
     ctx.progress = make_progress(progress)
@@ -90,10 +97,13 @@ def check_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | Non
                         known_rules={src.id for src in ctx.catalog.rules})
     code = exit_code(assessment)
     rules = rule_infos(assessment, ctx.catalog)
-    out = common.console(as_json)
+    out = common.console(fmt in ("json", "tsv"))
     written = [_write(target, assessment, code, rules) for target in reports]
-    if as_json:
+    if fmt == "json":
         common.echo_json(render_json(assessment, code))
+    elif fmt == "tsv":
+        write_plan(assessment.plan, sys.stdout, _waived_label(assessment))
+        out.print(summary_line(assessment, code))
     else:
         print_check(assessment, code, out)
     for target in written:
@@ -113,6 +123,18 @@ def _write(target: ReportTarget, assessment: Assessment, code: int, rules: dict[
     else:
         write_sarif(assessment, target.path, rules)
     return target
+
+
+def _waived_label(assessment: Assessment) -> Label:
+    """An item's status for TSV: `waived` where an unexpired waiver covers its drift, else the plan's status."""
+
+    def label(host: str, index: int, item: PlanItem) -> str:
+        waiver = assessment.waiver_for(host, index)
+        if waiver is not None and waiver.status == "waived" and item.status is not ItemStatus.ERROR:
+            return "waived"
+        return item.status.value
+
+    return label
 
 
 def print_check(assessment: Assessment, code: int, console: Console) -> None:

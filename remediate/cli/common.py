@@ -39,7 +39,8 @@ def inputs_options(fn: F) -> F:
     fn = click.option("-i", "--inventory", "inventory", type=click.Path(path_type=Path), required=True,
                       help="Inventory YAML file.")(fn)
     fn = click.option("-p", "--playbook", "playbooks", type=click.Path(path_type=Path), multiple=True,
-                      help="Playbook YAML file (repeatable). Default: the packaged event-4006 catalog.")(fn)
+                      help="Playbook YAML file, or a folder of them (its *.yaml, *.yml); repeatable. Default: the "
+                           "packaged event-4006 catalog.")(fn)
     return fn
 
 
@@ -71,7 +72,39 @@ def open_journal(state_dir: Path | None, inventory: Any = None) -> Any:
 
 
 def json_option(fn: F) -> F:
+    """`--json` alone, for a command whose text is not a table (diagnose); tables take `format_option`."""
     return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(fn)
+
+
+FORMATS = ("auto", "table", "plain", "tsv", "json")
+
+
+def format_option(fn: F) -> F:
+    """`--format` and its shorthand `--json`; the command reads both through `output_format`."""
+    fn = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (same as --format json).")(fn)
+    fn = click.option("--format", "output_format", type=click.Choice(FORMATS), default="auto", show_default=True,
+                      help="table: for a terminal; plain: one line per item, never wrapped; tsv: tab-separated with a "
+                           "header line, for scripts; json: the full result. auto: table on a terminal, plain "
+                           "otherwise.")(fn)
+    return fn
+
+
+def output_format(chosen: str, as_json: bool) -> str:
+    """The format to print in: `--json` wins, `auto` is `table` on a terminal and `plain` when piped."""
+    if as_json:
+        if chosen not in ("auto", "json"):
+            raise click.UsageError(f"--json and --format {chosen} contradict each other; give one of them")
+        return "json"
+    if chosen == "auto":
+        return "table" if _isatty(sys.stdout) else "plain"
+    return chosen
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def build_context(inventory: Path, playbooks: tuple[Path, ...], forks: int = DEFAULT_FORKS) -> RunContext:
@@ -92,5 +125,27 @@ def echo_json(document: str) -> None:
     click.echo(json_text(document))
 
 
+_INVOCATION: list[str] | None = None
+
+
+def set_invocation(argv: list[str]) -> None:
+    """The arguments `remediate` was given (main() calls this): the journal records them, resume lines reuse them."""
+    global _INVOCATION
+    _INVOCATION = list(argv)
+
+
+def invocation() -> list[str]:
+    return list(_INVOCATION if _INVOCATION is not None else sys.argv[1:])
+
+
 def command_text() -> str:
-    return " ".join(["remediate", *sys.argv[1:]])
+    return " ".join(["remediate", *invocation()])
+
+
+def examples(*lines: str) -> str:
+    """A command's help epilog: its examples, shown last and kept as written (click's \\b: no rewrapping)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def stdin_is_terminal() -> bool:
+    return _isatty(sys.stdin)

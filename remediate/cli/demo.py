@@ -19,8 +19,12 @@ from remediate.playbook import load_catalog
 from remediate.reports.terminal import print_plan, print_run
 
 
-@click.command("demo")
-@click.option("--scenario", default="demo", show_default=True)
+@click.command("demo", epilog=common.examples(
+    "remediate demo",
+    "remediate demo --scenario all-causes --keep demo-run/",
+))
+@click.option("--scenario", default="demo", show_default=True,
+              help="Shipped scenario (see 'remediate lab list') or a scenario YAML file.")
 @click.option("--keep", type=click.Path(path_type=Path), default=None,
               help="Keep the inventory and journal in this folder instead of a temporary one.")
 def demo_command(scenario: str, keep: Path | None) -> int:

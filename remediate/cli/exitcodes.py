@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     PENDING = 2  # changes pending / drift
     REFUSED = 3  # refused on purpose: stale plan, outside the window, lock held
     PARTIAL = 4  # rollback: partly restored; every value not restored is named with the reason
+    INTERRUPTED = 130  # SIGINT/SIGTERM: hosts in flight finished, the others were not started (128 + SIGINT)
 
 
 def for_plan(plan: Plan) -> ExitCode:
@@ -23,6 +24,8 @@ def for_plan(plan: Plan) -> ExitCode:
 
 
 def for_run(result: RunResult) -> ExitCode:
+    if result.interrupted:
+        return ExitCode.INTERRUPTED
     outcomes = {h.outcome for h in result.hosts}
     if any(o.failed for o in outcomes):
         return ExitCode.ERROR

@@ -4,6 +4,7 @@ that travel to a runner without the journal (`rollback --from FILE`)."""
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import click
 
 from remediate.cli import common
 from remediate.reports.history import print_history, print_run_detail
+from remediate.reports.tsv import write_history
 from remediate.safetext import clean
 
 
@@ -30,38 +32,51 @@ def _inventory_option(fn: Any) -> Any:
                              "state directory's SQLite journal).")(fn)
 
 
-@click.group("history", cls=_HistoryGroup)
+_EXAMPLES = common.examples(
+    "remediate history -n 5",
+    "remediate history 20261127T210502Z-3fa9c1 --format tsv",
+)
+
+
+@click.group("history", cls=_HistoryGroup, epilog=_EXAMPLES)
 def history_command() -> None:
     """List runs (newest first) with each host's outcome: `history [-n N] [--json]`. `history RUN_ID` shows every
     change of that run; `history export RUN_ID -o FILE` writes it for `rollback --from FILE`. Both take -i
     INVENTORY (its journal: setting) and --state-dir."""
 
 
-@history_command.command("show", hidden=True)
+@history_command.command("show", hidden=True, epilog=_EXAMPLES)
 @click.argument("run_id", required=False)
 @_inventory_option
 @common.state_option
-@common.json_option
-@click.option("-n", "--last", type=click.IntRange(1, 10000), default=20, show_default=True)
-def history_show(run_id: str | None, inventory: Path | None, state_dir: Path | None, as_json: bool,
-                 last: int) -> int:
+@common.format_option
+@click.option("-n", "--last", type=click.IntRange(1, 10000), default=20, show_default=True,
+              help="How many runs to list.")
+def history_show(run_id: str | None, inventory: Path | None, state_dir: Path | None, output_format: str,
+                 as_json: bool, last: int) -> int:
+    fmt = common.output_format(output_format, as_json)
     journal = common.open_journal(state_dir, _load(inventory))
     try:
         runs = [journal.run(run_id)] if run_id else journal.runs(last)
         children = {c: journal.run(c) for run in runs for c in run.undone_by}
     finally:
         journal.close()
-    if as_json:
+    if fmt == "json":
         click.echo(json.dumps({"format": "remediate.history", "version": 1, "runs": [asdict(r) for r in runs]},
                               indent=2))
+    elif fmt == "tsv":
+        write_history(runs, sys.stdout)
     elif run_id:
         print_run_detail(runs[0], common.console(), children)
     else:
-        print_history(runs, common.console(), children)
+        print_history(runs, common.console(), children, fmt)
     return 0
 
 
-@history_command.command("export")
+@history_command.command("export", epilog=common.examples(
+    "remediate history export 20261127T210502Z-3fa9c1 -o run.json",
+    "remediate rollback --from run.json -i inventory.yaml",
+))
 @click.argument("run_id")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="The file to write (JSON, mode 600): keep it as a build artifact.")

@@ -1,30 +1,76 @@
-"""`remediate lab serve`: simulated Windows/Exchange hosts behind a real WS-Management endpoint."""
+"""`remediate lab serve|list`: simulated Windows/Exchange hosts behind a real WS-Management endpoint."""
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import click
+from rich.console import Console
 
 from remediate.cli import common
 from remediate.errors import RemediateError
-from remediate.safetext import markup
 from remediate.securefiles import private_dir, write_private
+from remediate.safetext import markup
 
 
-@click.group("lab")
+def _shipped() -> list[str]:
+    # The scenario folder only: importing remediate.lab.fleet (the WS-Management server, SSH, SMTP) here would slow
+    # every command, since this module is loaded to register `lab` (remediate.lab.fleet.scenario_names is the same).
+    folder = resources.files("remediate.lab").joinpath("scenarios")
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+@click.group("lab", epilog=common.examples(
+    "remediate lab list",
+    "remediate lab serve --scenario all-causes --inventory-out lab.yaml",
+))
 def lab_group() -> None:
     """The lab: simulated servers to try playbooks on before production."""
 
 
-@lab_group.command("serve")
-@click.option("--scenario", default="demo", show_default=True, help="Shipped scenario name or a scenario YAML file.")
+@lab_group.command("list", epilog=common.examples("remediate lab list", "remediate lab list --format tsv"))
+@click.option("--format", "output_format", type=click.Choice(["auto", "table", "plain", "tsv"]), default="auto",
+              show_default=True, help="plain: one line per scenario; tsv: tab-separated with a header line.")
+def list_command(output_format: str) -> int:
+    """List the shipped scenarios: name, hosts, routers and what they show."""
+    from remediate.lab.fleet import load_scenario
+
+    rows = []
+    for name in _shipped():
+        scenario = load_scenario(name)
+        rows.append((name, len(scenario.hosts), len(scenario.routers), scenario.description))
+    fmt = common.output_format(output_format, False)
+    if fmt == "tsv":
+        from remediate.reports.tsv import write_rows
+
+        write_rows(sys.stdout, ("scenario", "hosts", "routers", "description"), rows)
+        return 0
+    out = common.console()
+    width = max(len(r[0]) for r in rows)
+    for name, hosts, routers, description in rows:
+        fleet = f"{hosts} host(s)" + (f", {routers} router(s)" if routers else "")
+        out.print(markup(f"{name.ljust(width)}  {fleet.ljust(24)}  {description}"))
+    out.print("Serve one with: remediate lab serve --scenario NAME --inventory-out lab.yaml")
+    return 0
+
+
+@lab_group.command("serve", epilog=common.examples(
+    "remediate lab serve &",
+    "remediate lab serve --scenario all-causes --base-port 0 --inventory-out lab.yaml",
+))
+@click.option("--scenario", default="demo", show_default=True,
+              help=f"A shipped scenario ({', '.join(_shipped())}; 'remediate lab list' describes them) or a "
+                   "scenario YAML file.")
 @click.option("--inventory-out", type=click.Path(path_type=Path), default=None,
               help="Write an inventory for the lab's hosts to this file.")
-@click.option("--auth", type=click.Choice(["ntlm", "basic"]), default="ntlm", show_default=True)
+@click.option("--auth", type=click.Choice(["ntlm", "basic"]), default="ntlm", show_default=True,
+              help="How the WS-Management endpoints authenticate (Basic needs --https or --allow-unencrypted).")
 @click.option("--https", is_flag=True, help="Serve HTTPS with a generated CA (written next to the inventory).")
 @click.option("--base-port", type=click.IntRange(0, 65000), default=45985, show_default=True,
               help="Serve the n-th host on BASE_PORT + n (0: any free ports). The default matches "
@@ -37,7 +83,7 @@ def lab_group() -> None:
                    "and remediate[kerberos].")
 def serve_command(scenario: str, inventory_out: Path | None, auth: str, https: bool, base_port: int,
                   allow_unencrypted: bool, kerberos: bool) -> int:
-    """Serve a scenario's hosts on loopback until interrupted."""
+    """Serve a scenario's hosts on loopback until interrupted (Ctrl-C or SIGTERM)."""
     from remediate.lab.fleet import PASSWORD_ENV, Lab
 
     out = common.console()
@@ -64,20 +110,21 @@ def serve_command(scenario: str, inventory_out: Path | None, auth: str, https: b
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        for name, host in lab.hosts.items():
-            out.print(markup(f"{name}: {host.endpoint.url} ({lab.auth}{', TLS' if https else ', message encryption'})"))
+        _print_startup(lab, out, https)
         if inventory_out is not None:
             lab.write_inventory(inventory_out)
-            out.print(markup(f"Inventory written to {inventory_out}"))
+            out.print(f"Inventory written to {markup(str(inventory_out))}")
         if password is None:
             # The one secret the lab writes: 0600 in a private folder, never through a planted symlink, and an
             # existing file narrowed to 0600 before it is rewritten (remediate/securefiles.py).
             secret = private_dir(base, what="lab folder") / "password"
             write_private(secret, lab.password, what="lab password file")
-            out.print(f"Lab password written to {secret} (mode 600); before running remediate:\n"
-                      f"  export {PASSWORD_ENV}=\"$(cat {secret})\"")
+            out.print(f"Lab password written to {markup(str(secret))} (mode 600); before running remediate:\n"
+                      f"  export {PASSWORD_ENV}=\"$(cat {markup(str(secret))})\"")
+        else:
+            out.print(f"Lab password: the value of {PASSWORD_ENV} (already set in this shell).")
         if https and lab.ca_file:
-            out.print(markup(f"CA certificate: {lab.ca_file}"))
+            out.print(f"CA certificate: {markup(lab.ca_file)}")
         if realm is not None:
             from remediate.lab.fleet import LAB_PRINCIPAL
 
@@ -114,3 +161,23 @@ def _start_realm(directory: Path):  # type: ignore[no-untyped-def]
             from None
     shutil.rmtree(directory, ignore_errors=True)
     return KdcRealm(directory).start()
+
+
+def _print_startup(lab: Any, out: Console, https: bool) -> None:
+    """Everything a client needs: where each host, SMTP listener and router answers, and as whom to log in."""
+    from remediate.lab.fleet import LAB_PRINCIPAL, LAB_USER, ROUTER_USER
+
+    scheme = "HTTPS (TLS)" if https else "HTTP with message encryption"
+    realm = getattr(lab, "realm", None)
+    user = realm.principal(LAB_PRINCIPAL) if realm is not None else LAB_USER
+    out.print(f"Lab scenario {markup(lab.scenario.name)}: {len(lab.hosts)} host(s), WS-Management over {scheme}, "
+              f"{lab.auth} authentication as user {markup(user)}")
+    smtp = lab.network.addresses()
+    for name, host in lab.hosts.items():
+        listener = f", SMTP {smtp[name]}" if name in smtp else ""
+        out.print(markup(f"  {name}: {host.endpoint.url}{listener}"))
+    peers = {n: a for n, a in smtp.items() if n not in lab.hosts}
+    for name, address in peers.items():
+        out.print(markup(f"  {name}: SMTP {address} (a next-hop mail server)"))
+    for name, port in lab.network.router_ports.items():
+        out.print(markup(f"  {name}: Cisco IOS over SSH 127.0.0.1:{port}, user {ROUTER_USER}"))

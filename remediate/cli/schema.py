@@ -6,10 +6,14 @@ import json
 
 import click
 
+from remediate.cli import common
 from remediate.schema import SCHEMAS
 
 
-@click.command("schema")
+@click.command("schema", epilog=common.examples(
+    "remediate schema playbook > remediate-playbook.schema.json",
+    "remediate schema inventory > remediate-inventory.schema.json",
+))
 @click.argument("what", type=click.Choice(sorted(SCHEMAS)))
 def schema_command(what: str) -> int:
     """Print the JSON Schema of playbook or inventory files (README, "Editor support") or of diagnose --json."""

@@ -22,7 +22,9 @@ from remediate.safetext import markup
 from remediate.transport.policy import warn_unverified
 
 
-@click.command("unlock")
+@click.command("unlock", epilog=common.examples(
+    "remediate unlock ex03a -i inventory.yaml --run 20261127T210502Z-3fa9c1",
+))
 @click.argument("host")
 @click.option("-i", "--inventory", "inventory", type=click.Path(path_type=Path), required=True,
               help="Inventory YAML file (for connection details).")

@@ -12,7 +12,10 @@ from remediate.engine.plan import targets
 from remediate.safetext import markup
 
 
-@click.command("validate")
+@click.command("validate", epilog=common.examples(
+    "remediate validate -i inventory.yaml",
+    "remediate validate -i inventory.yaml -p playbooks/ --limit 'ex03*'",
+))
 @common.inputs_options
 @click.option("--limit", default=None)
 def validate_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | None) -> int:

@@ -176,3 +176,7 @@ class RunResult(_Model):
     hosts: list[HostResult] = Field(default_factory=list)
     # Why the run stopped starting hosts (--max-fail passed, the change window closed); None when it did not.
     stopped: str | None = None
+    # The signal (SIGINT, SIGTERM) that stopped the run before every host had started, and those hosts (each
+    # `not_attempted`). None and [] when no host was left by an interrupt.
+    interrupted: str | None = None
+    not_started: list[str] = Field(default_factory=list)

@@ -29,6 +29,7 @@ from typing import Any
 from remediate.engine.apply import Change, apply_host, send_changes
 from remediate.engine.fleet import call_agent, for_each_host
 from remediate.engine.hostlock import lock_request
+from remediate.engine.interrupt import RUN_FINISHED, RUN_INTERRUPTED, interrupted, interrupted_by
 from remediate.engine.model import ChangeResult, HostOutcome, HostResult, RunResult
 from remediate.errors import HostError, RefusedError
 from remediate.journal import JournalRun, RunJournal, new_run_id
@@ -103,7 +104,14 @@ def rollback_run(ctx: Any, journal: RunJournal, source_run: str, only_hosts: lis
     hint = f"run 'remediate rollback {run_id}' or inspect the host"
     entries = {h.host: [Change.from_journal(c) for c in h.changes] for h in hosts}
 
+    unstarted: list[str] = []  # left by an interrupt (engine/interrupt.py): never started, journaled as such
+
     def one(name: str) -> HostResult:
+        if interrupted(ctx.interrupt):
+            unstarted.append(name)
+            result = HostResult(host=name, outcome=HostOutcome.NOT_ATTEMPTED, message=ctx.interrupt.reason)
+            journal.record(run_id, name, result.outcome.value, result.model_dump(mode="json"))
+            return result
         ctx.progress.host_started(name, "rollback")
         result = _host(name, entries[name], ctx, journal, run_id, hint, atomic)
         ctx.progress.host_finished(name, "rollback", result.outcome.value)
@@ -114,8 +122,10 @@ def rollback_run(ctx: Any, journal: RunJournal, source_run: str, only_hosts: lis
         results = for_each_host(list(entries), one, ctx.forks)
     finally:
         ctx.progress.phase_finished("rollback")
-        journal.finish_run(run_id)
-    return RunResult(run_id=run_id, kind="rollback", hosts=results)
+        journal.finish_run(run_id, RUN_INTERRUPTED if unstarted else RUN_FINISHED)
+    return RunResult(run_id=run_id, kind="rollback", hosts=results,
+                     interrupted=interrupted_by(ctx.interrupt, unstarted),
+                     not_started=[n for n in entries if n in unstarted])
 
 
 def _read(connection: Any, changes: list[Change]) -> tuple[dict[str, Any], list[dict[str, Any]]]:

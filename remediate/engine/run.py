@@ -11,7 +11,9 @@ from remediate.engine.apply import Change, apply_host
 from remediate.engine.batches import Rollout
 from remediate.engine.fleet import DEFAULT_FORKS, ConnectionPool, NoProgress, Progress, for_each_host
 from remediate.engine.hostlock import lock_request
+from remediate.engine.interrupt import RUN_FINISHED, RUN_INTERRUPTED, Interrupt, interrupted, interrupted_by
 from remediate.engine.model import (
+    ErrorInfo,
     HostOutcome,
     HostPlan,
     HostResult,
@@ -39,6 +41,8 @@ class RunContext:
     pool: ConnectionPool
     forks: int = DEFAULT_FORKS
     progress: Progress = field(default_factory=NoProgress)
+    # Set by a signal (cli/interrupts.py): hosts not started yet are left alone (engine/interrupt.py).
+    interrupt: Interrupt | None = None
 
 
 def fingerprint(inventory_path: str, playbook_files: list[str]) -> tuple[str, dict[str, str]]:
@@ -54,6 +58,9 @@ def make_plan(ctx: RunContext, hosts: list[str]) -> Plan:
     ctx.pool.check_credentials(hosts)
 
     def one(target: Target) -> HostPlan:
+        if interrupted(ctx.interrupt):
+            return HostPlan(host=target.host.name, endpoint=target.host.connection.endpoint, status=HostStatus.ERROR,
+                            error=ErrorInfo(type="interrupted", message="not read: the run was interrupted"))
         ctx.progress.host_started(target.host.name, "plan")
         result = plan_host(target, ctx.pool.get(target.host.name))
         ctx.progress.host_finished(target.host.name, "plan", result.status.value)
@@ -119,7 +126,8 @@ def _same_file(a: str, b: str) -> bool | None:
 def apply_plan(ctx: RunContext, plan: Plan, journal: RunJournal, command: str, reason: str | None = None,
                run_id: str | None = None, rollout: Rollout | None = None) -> RunResult:
     """Apply every host's changes under the host lock, in the batches of `rollout` (engine/batches.py): a host
-    whose gate says no (its change window closed) and the hosts after a passed --max-fail are not started."""
+    whose gate says no (its change window closed) and the hosts after a passed --max-fail are not started; after
+    an interrupt (`ctx.interrupt`) no host starts, and the run is journaled `interrupted` with those hosts."""
     rollout = rollout or Rollout()
     run_id = run_id or new_run_id()
     journal.begin_run(run_id, "apply", command, reason=reason)
@@ -127,6 +135,7 @@ def apply_plan(ctx: RunContext, plan: Plan, journal: RunJournal, command: str, r
     plans = {h.host: h for h in plan.hosts}
     lock = lock_request(run_id)
     gated: list[str] = []
+    unstarted: list[str] = []  # left by the interrupt
 
     def one(name: str) -> HostResult:
         host_plan = plans[name]
@@ -136,6 +145,9 @@ def apply_plan(ctx: RunContext, plan: Plan, journal: RunJournal, command: str, r
         changes = [Change.from_item(item) for item in host_plan.changes]
         if not changes:
             return HostResult(host=name, outcome=HostOutcome.NO_CHANGES)
+        if interrupted(ctx.interrupt):
+            unstarted.append(name)
+            return _not_started(journal, run_id, name, ctx.interrupt.reason)  # type: ignore[union-attr]
         why = rollout.why_not_start(name)
         if why is not None:
             gated.append(name)
@@ -157,6 +169,11 @@ def apply_plan(ctx: RunContext, plan: Plan, journal: RunJournal, command: str, r
             if stopped is not None:
                 results.update({n: _not_started(journal, run_id, n, f"not started: {stopped}") for n in batch})
                 continue
+            if interrupted(ctx.interrupt):
+                unstarted += batch
+                results.update({n: _not_started(journal, run_id, n, ctx.interrupt.reason)  # type: ignore[union-attr]
+                                for n in batch})
+                continue
             if len(batches) > 1:
                 ctx.progress.note(f"batch {index} of {len(batches)}: {len(batch)} host(s)")
             results.update(zip(batch, for_each_host(batch, one, ctx.forks)))
@@ -168,13 +185,28 @@ def apply_plan(ctx: RunContext, plan: Plan, journal: RunJournal, command: str, r
                 ctx.progress.note(f"rollout stopped: {stopped}")
     finally:
         ctx.progress.phase_finished("apply")
-        journal.finish_run(run_id)
+        journal.finish_run(run_id, RUN_INTERRUPTED if unstarted else RUN_FINISHED)
     if stopped is None and gated:
         stopped = f"the change window closed during the run: {len(gated)} host(s) not started"
     elif stopped is not None:
         later = sum(1 for n in movers if n not in done)
         stopped += f"; {later} host(s) not attempted"
-    return RunResult(run_id=run_id, kind="apply", hosts=[results[n] for n in order], stopped=stopped)
+    return RunResult(run_id=run_id, kind="apply", hosts=[results[n] for n in order], stopped=stopped,
+                     interrupted=interrupted_by(ctx.interrupt, unstarted),
+                     not_started=[n for n in order if n in unstarted])
+
+
+def resumable_hosts(journal: RunJournal, run_id: str) -> list[str]:
+    """The hosts apply run `run_id` never started (an interrupt, --max-fail, a closed change window): what
+    `apply --resume RUN_ID` applies. Refused for a rollback run and for a run still going."""
+    record = journal.run(run_id)
+    if record.kind != "apply":
+        raise RefusedError(f"run {run_id} is a {record.kind}, not an apply; to finish an interrupted rollback, run "
+                           f"'remediate rollback {record.parent_run or run_id}' again")
+    if record.status == "running":
+        raise RefusedError(f"run {run_id} is still running (started {record.started_at} by {record.user}@"
+                           f"{record.workstation}); resume it once it has ended")
+    return [h.host for h in record.hosts if h.status == HostOutcome.NOT_ATTEMPTED.value]
 
 
 def _not_started(journal: RunJournal, run_id: str, name: str, why: str) -> HostResult:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from remediate.journal import SENDING, JournalHost, JournalRun
-from remediate.reports.terminal import show
+from remediate.reports.terminal import id_column, show
 from remediate.safetext import markup
 
 _APPLY_WORDS = {
@@ -54,9 +54,23 @@ def host_words(run: JournalRun, host: JournalHost, children: dict[str, JournalRu
     return word
 
 
-def print_history(runs: list[JournalRun], console: Console, children: dict[str, JournalRun]) -> None:
-    table = Table(title="runs (newest first)")
-    for column in ("run", "kind", "started", "status", "by", "hosts"):
+def print_history(runs: list[JournalRun], console: Console, children: dict[str, JournalRun],
+                  fmt: str = "table") -> None:
+    """`table` (a terminal) or `plain`: one line per run, never wrapped, for a pipe or a narrow terminal."""
+    if fmt == "plain":
+        for run in runs:
+            kind = run.kind + (f" of {run.parent_run}" if run.parent_run else "")
+            hosts = "; ".join(f"{h.host}: {host_words(run, h, children)}" for h in run.hosts) or "-"
+            console.print(markup(f"{run.run_id} {kind} {run.status} started {run.started_at} by "
+                                 f"{run.user}@{run.workstation}: {hosts}"))
+        if not runs:
+            console.print("No runs in the journal.")
+        return
+    console.print("[bold]runs (newest first)[/]")
+    table = Table()
+    id_column(table, "run", [markup(r.run_id) for r in runs])
+    id_column(table, "kind", [markup(r.kind + (f" of {r.parent_run}" if r.parent_run else "")) for r in runs])
+    for column in ("started", "status", "by", "hosts"):
         table.add_column(column, overflow="fold")
     for run in runs:
         hosts = "; ".join(f"{h.host}: {host_words(run, h, children)}" for h in run.hosts) or "-"

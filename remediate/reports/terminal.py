@@ -1,4 +1,10 @@
-"""Terminal output: what a person reads. Machine output is the JSON of the same models (`--json`)."""
+"""Terminal output: what a person reads. Machine output is the JSON of the same models (`--json`) or TSV
+(remediate/reports/tsv.py).
+
+Two shapes for people: `table` (rich tables, for a terminal) and `plain` (one line per host or run, for a pipe, a
+log or a narrow terminal). In both, an id (run id, host name) is never broken across lines: table columns that hold
+ids do not wrap, and plain lines are never wrapped at all (the console is soft-wrapping).
+"""
 
 from __future__ import annotations
 
@@ -106,18 +112,27 @@ def _counts(items: list[Any]) -> str:
     return "(" + ", ".join(f"{n} {label}" for label, n in sorted(counted.items())) + ")"
 
 
-def print_run(result: RunResult, console: Console) -> None:
-    table = Table(title=f"{result.kind} run {result.run_id}", show_lines=False)
-    table.add_column("host")
-    table.add_column("outcome")
-    table.add_column("changes", justify="right")
-    table.add_column("detail", overflow="fold")
-    for host in result.hosts:
-        style = _OUTCOME_STYLE.get(host.outcome, "red")
-        label = outcome_label(result.kind, host.outcome)
-        table.add_row(markup(host.host), f"[{style}]{markup(label)}[/]", str(len(host.changes)),
-                      markup(host.message or ""))
-    console.print(table)
+def id_column(table: Table, name: str, values: list[str]) -> None:
+    """A column that holds ids: as wide as its longest value and never wrapped, whatever the terminal's width."""
+    table.add_column(name, no_wrap=True, min_width=max([len(name), *(len(v) for v in values)]))
+
+
+def print_run(result: RunResult, console: Console, fmt: str = "table") -> None:
+    if fmt == "plain":
+        _print_run_plain(result, console)
+    else:
+        console.print(f"[bold]{result.kind} run {markup(result.run_id)}[/]")
+        table = Table(show_lines=False)
+        id_column(table, "host", [markup(h.host) for h in result.hosts])
+        table.add_column("outcome", no_wrap=True)
+        table.add_column("changes", justify="right")
+        table.add_column("detail", overflow="fold")
+        for host in result.hosts:
+            style = _OUTCOME_STYLE.get(host.outcome, "red")
+            label = outcome_label(result.kind, host.outcome)
+            table.add_row(markup(host.host), f"[{style}]{markup(label)}[/]", str(len(host.changes)),
+                          markup(host.message or ""))
+        console.print(table)
     for host in result.hosts:
         for change in host.changes:
             if change.status == "not_restored":
@@ -128,7 +143,18 @@ def print_run(result: RunResult, console: Console) -> None:
                 console.print(f"  {markup(host.host)}: {markup(change.description)}: [red]{markup(change.error)}[/]")
     if result.stopped:
         console.print(f"[yellow]Stopped:[/] {markup(result.stopped)}")
+    if result.interrupted:
+        console.print(f"[yellow]Interrupted ({markup(result.interrupted)}):[/] {len(result.not_started)} host(s) "
+                      "not started; the hosts in flight finished or reverted.")
     console.print(markup(run_summary(result)))
+
+
+def _print_run_plain(result: RunResult, console: Console) -> None:
+    console.print(f"{result.kind} run {markup(result.run_id)}")
+    for host in result.hosts:
+        label = outcome_label(result.kind, host.outcome)
+        detail = f": {host.message}" if host.message else ""
+        console.print(markup(f"  {host.host} {label} ({len(host.changes)} change(s)){detail}"))
 
 
 def run_summary(result: RunResult) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -80,3 +82,21 @@ def playbook(write: Callable[[str, str], Path]) -> Callable[[list[dict[str, Any]
         return write(f"{rule_id}.yaml", json.dumps(doc, indent=1, ensure_ascii=False))  # JSON is YAML
 
     return _make
+
+
+def _wait_for(what: str, condition: Callable[[], bool], proc: subprocess.Popen[bytes], limit: float = 45.0) -> None:
+    """Poll `condition` (a journal file, the lab's state) while a runner process works; fail if it exits first or
+    nothing happens in `limit` seconds. What tests wait on is an event they can observe, never a sleep."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if proc.poll() is not None:
+            raise AssertionError(f"the runner exited ({proc.returncode}) before {what}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def wait_for() -> Callable[..., None]:
+    """wait_for(what, condition, proc, limit=45.0): see _wait_for."""
+    return _wait_for

@@ -15,7 +15,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,17 +32,6 @@ DESIRED = [
     {"hive": "HKLM", "key": KEY, "name": "Legacy", "state": "absent"},
 ]
 HOLD = 60.0  # seconds the lab holds a request: far past the test; lab.stop() cuts the wait short
-
-
-def wait_for(what: str, condition: Callable[[], bool], proc: subprocess.Popen[bytes], limit: float = 45.0) -> None:
-    """Poll `condition` (the journal file, the lab's state); fail if the runner exits first or nothing happens."""
-    deadline = time.monotonic() + limit
-    while not condition():
-        if proc.poll() is not None:
-            raise AssertionError(f"the runner exited ({proc.returncode}) before {what}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 def sending_rows(journal: Path) -> list[tuple[str, str]]:
@@ -86,7 +74,7 @@ def kill(proc: subprocess.Popen[bytes]) -> None:
 @pytest.mark.parametrize("moment", ["before-the-command-ran", "while-the-answer-is-in-flight"])
 def test_sigkill_after_journal_commit_leaves_an_interrupted_run_that_rollback_restores(
         journal_backend: str, moment: str, make_lab: Any, cli: Any, playbook: Any, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, wait_for: Callable[..., None]) -> None:
     monkeypatch.setenv("COLUMNS", "250")  # the history table unwrapped, so its cells can be read back
     lab = make_lab({HOST: START})
     sim, endpoint = lab.hosts[HOST].sim, lab.hosts[HOST].endpoint
