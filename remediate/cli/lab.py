@@ -169,7 +169,7 @@ def _print_startup(lab: Any, out: Console, https: bool) -> None:
 
     scheme = "HTTPS (TLS)" if https else "HTTP with message encryption"
     realm = getattr(lab, "realm", None)
-    user = realm.principal(LAB_PRINCIPAL) if realm is not None else LAB_USER
+    user = realm.principal(LAB_PRINCIPAL) if realm is not None and lab.auth == "kerberos" else LAB_USER
     out.print(f"Lab scenario {markup(lab.scenario.name)}: {len(lab.hosts)} host(s), WS-Management over {scheme}, "
               f"{lab.auth} authentication as user {markup(user)}")
     smtp = lab.network.addresses()
