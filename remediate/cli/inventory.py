@@ -15,12 +15,17 @@ from remediate.errors import RemediateError
 from remediate.safetext import markup
 
 
-@click.group("inventory")
+@click.group("inventory", epilog=common.examples(
+    "remediate inventory import ansible/hosts.yml -o inventory.yaml",
+))
 def inventory_group() -> None:
     """Inventories from the tools administrators already use."""
 
 
-@inventory_group.command("import")
+@inventory_group.command("import", epilog=common.examples(
+    "remediate inventory import ansible/hosts.yml -o inventory.yaml",
+    "remediate inventory import ansible/hosts.ini --json > import-report.json",
+))
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the remediate inventory here (default: print it).")
