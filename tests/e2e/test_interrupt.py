@@ -152,7 +152,7 @@ def test_interrupted_rollback_restores_the_host_in_flight_and_the_same_command_f
     out, err = output(tmp_path, "rollback")
     assert proc.returncode == 130, (out, err)
     run_id = run_id_of(out, "rollback")
-    assert f"rollback run {run_id}: 2 changed, 2 not attempted of 4 host(s)." in out
+    assert f"rollback run {run_id}: 2 restored, 2 not attempted of 4 host(s)." in out
     assert lab.hosts["h2"].sim.registry.snapshot() == original["h2"]
     assert lab.hosts["h3"].sim.registry.snapshot() != original["h3"]
     code, history = cli.json("history", run_id)
@@ -161,6 +161,6 @@ def test_interrupted_rollback_restores_the_host_in_flight_and_the_same_command_f
     lab.hosts["h2"].endpoint.faults.slow_receive = 0.0
     code, out2, err2 = run_again(resume_line(out), tmp_path)
     assert code == 0, (out2, err2)
-    assert ": 2 compliant, 2 changed of 4 host(s)." in out2  # h1, h2 already as before the run
+    assert ": 2 already as before, 2 restored of 4 host(s)." in out2
     assert {name: lab.hosts[name].sim.registry.snapshot() for name in HOSTS} == original
     assert json.dumps(original)
