@@ -19,7 +19,10 @@ from remediate.reports.diagnose_text import print_diagnosis
 from remediate.safetext import markup
 
 
-@click.command("diagnose")
+@click.command("diagnose", epilog=common.examples(
+    "remediate diagnose -i inventory.yaml",
+    "remediate diagnose -i inventory.yaml --limit ex03a --html diagnose.html",
+))
 @common.inputs_options
 @common.run_options
 @common.json_option
@@ -32,11 +35,6 @@ def diagnose_command(inventory: Path, playbooks: tuple[Path, ...], limit: str | 
 
     Routers that a selected host's smtp_path_routers variable names are read too. Exit 0 healthy, 2 a cause,
     symptom or other finding, 1 a host could not be read. Format of --json: docs/diagnose-format.md.
-
-    \b
-    Examples:
-      remediate diagnose -i inventory.yaml
-      remediate diagnose -i inventory.yaml --limit ex03a --html diagnose.html
     """
     ctx = common.build_context(inventory, playbooks, forks)
     ctx.progress = make_progress(progress)
