@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 import urllib.parse
 from typing import Any
@@ -29,6 +30,28 @@ from xml.sax.saxutils import escape as xml_escape
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from remediate.errors import CredentialError
+
+# Words that name a secret, whole (`svc_pwd`, `sa_pass`, `apiToken`) or inside a longer name (`dbpassword`).
+# `key` alone names a registry key in this domain (`tnef_store_driver_key`), so only its secret compounds count.
+_SECRET_WORDS = frozenset({"pwd", "pw", "pass", "passwd", "password", "passwords", "passphrase", "passcode",
+                           "token", "tokens", "secret", "secrets", "cred", "creds", "credential", "credentials",
+                           "apikey", "privkey", "psk"})
+_SECRET_INSIDE = re.compile(r"password|passwd|passphrase|passcode|secret|credential|token|apikey|privatekey",
+                            re.IGNORECASE)
+_KEY_COMPOUNDS = frozenset({"api", "private", "secret", "access", "auth", "signing", "encryption", "ssh", "shared",
+                            "client", "master", "session", "recovery", "license", "product", "pre"})
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def looks_like_secret_name(name: str) -> bool:
+    """Whether a variable or field name says it holds a secret: one heuristic for the inventory's refusal of
+    secret-named variables, for errors that must not echo a value, and for the wire trace's masking."""
+    if _SECRET_INSIDE.search(name):
+        return True
+    words = [w.lower() for w in _WORD.findall(name)]
+    if any(w in _SECRET_WORDS for w in words):
+        return True
+    return any(w == "key" and i > 0 and words[i - 1] in _KEY_COMPOUNDS for i, w in enumerate(words))
 
 HOW_TO_REFERENCE = ("password: {env: NAME_OF_ENVIRONMENT_VARIABLE} or "
                     "password: {keyring: \"SERVICE/USERNAME\"} (an entry of the operating system's keyring)")

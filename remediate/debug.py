@@ -28,7 +28,7 @@ import threading
 from pathlib import Path
 from typing import IO, Any
 
-from remediate.credentials import MASK, mask
+from remediate.credentials import MASK, looks_like_secret_name, mask
 from remediate.securefiles import open_private
 
 LOGGER = "remediate.wire"
@@ -47,11 +47,11 @@ _AUTH_HEADER = re.compile(r"(?im)^([ \t]*(?:proxy-)?(?:authorization|www-authent
 _AUTH_TOKEN = re.compile(r"\b(NTLM|Negotiate|Kerberos|Basic|Bearer|CredSSP)[ \t]+[A-Za-z0-9+/=._~-]{8,}")
 # Any NTLM message, wherever it is printed: base64 of "NTLMSSP\0" starts every one of them.
 _NTLM_MESSAGE = re.compile(r"TlRMTVNTUA[A-Za-z0-9+/=]*")
-_XML_SECRET = re.compile(r"(<(?:[\w.-]+:)?(\w*(?:password|passwd|secret|token|credential)\w*)\b[^>]*>)(.*?)(</)",
-                         re.IGNORECASE | re.DOTALL)
-_JSON_SECRET = re.compile(r'("[\w.-]*(?:password|passwd|secret|token|credential)[\w.-]*"\s*:\s*)"(?:[^"\\]|\\.)*"',
-                          re.IGNORECASE)
-_KV_SECRET = re.compile(r"\b([\w.-]*(?:password|passwd|secret)[\w.-]*\s*=\s*)(\S+)", re.IGNORECASE)
+# Names that may say "secret" (a cheap first filter); `looks_like_secret_name`, the one heuristic, decides.
+_MAYBE = r"(?:pass|pwd|pw|token|secret|cred|key|psk)"
+_XML_SECRET = re.compile(rf"(<(?:[\w.-]+:)?(\w*{_MAYBE}\w*)\b[^>]*>)(.*?)(</)", re.IGNORECASE | re.DOTALL)
+_JSON_SECRET = re.compile(rf'("([\w.-]*{_MAYBE}[\w.-]*)"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
+_KV_SECRET = re.compile(rf"\b(([\w.-]*{_MAYBE}[\w.-]*)\s*=\s*)(\S+)", re.IGNORECASE)
 _STREAM = re.compile(r"(<(?:[\w.-]+:)?Stream\b[^>]*>)([A-Za-z0-9+/=\s]+)(</(?:[\w.-]+:)?Stream>)")
 
 
@@ -61,9 +61,11 @@ def mask_text(text: str) -> str:
     text = _AUTH_HEADER.sub(lambda m: m.group(1) + _token_summary(m.group(2)), text)
     text = _AUTH_TOKEN.sub(lambda m: f"{m.group(1)} {MASK}", text)
     text = _NTLM_MESSAGE.sub(MASK, text)
-    text = _XML_SECRET.sub(lambda m: m.group(1) + MASK + m.group(4), text)
-    text = _JSON_SECRET.sub(lambda m: m.group(1) + f'"{MASK}"', text)
-    return _KV_SECRET.sub(lambda m: m.group(1) + MASK, text)
+    text = _XML_SECRET.sub(lambda m: m.group(1) + MASK + m.group(4) if looks_like_secret_name(m.group(2))
+                           else m.group(0), text)
+    text = _JSON_SECRET.sub(lambda m: m.group(1) + f'"{MASK}"' if looks_like_secret_name(m.group(2))
+                            else m.group(0), text)
+    return _KV_SECRET.sub(lambda m: m.group(1) + MASK if looks_like_secret_name(m.group(2)) else m.group(0), text)
 
 
 def _token_summary(value: str) -> str:

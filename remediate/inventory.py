@@ -31,7 +31,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from remediate.change_windows import ChangeWindow, WindowList
-from remediate.credentials import HOW_TO_REFERENCE, CredentialRef
+from remediate.credentials import HOW_TO_REFERENCE, CredentialRef, looks_like_secret_name
 from remediate.journal.location import JournalSetting
 from remediate.validation import validate
 from remediate.yamlsrc import LineMap, load
@@ -312,9 +312,6 @@ def _validation_off_per_host_only(spec: InventorySpec, lines: LineMap) -> None:
                               "it (hosts.NAME.connection), never for a group or the whole inventory")
 
 
-_SECRET_NAME = re.compile(r"pass(word|wd|phrase)|secret|credential", re.IGNORECASE)
-
-
 def _no_secret_variables(spec: InventorySpec, lines: LineMap) -> None:
     """Refuse variables named like secrets. Variables are rendered into playbooks, and from there into plan files,
     reports and the journal: a password kept in one would be written to all of them. The only credential remediate
@@ -325,7 +322,7 @@ def _no_secret_variables(spec: InventorySpec, lines: LineMap) -> None:
     while levels:
         path, mapping = levels.pop()
         for key, value in mapping.items():
-            if isinstance(key, str) and _SECRET_NAME.search(key):
+            if isinstance(key, str) and looks_like_secret_name(key):
                 raise lines.error((*path, key), "a variable named like a secret would be written into plans, "
                                   "reports and the journal; remediate takes no secrets as variables. The connection's "
                                   "password is a reference: " + HOW_TO_REFERENCE)

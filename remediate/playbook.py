@@ -33,18 +33,19 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field
 
 from remediate.errors import InputError, Location
 from remediate.resources import ResourceSpec
+from remediate.templating import BoundedEnvironment, TemplateTooCostly, check_result, metered, render_template
 from remediate.validation import validate
 from remediate.yamlsrc import FieldPath, LineMap, load
 
 _RULE_ID = r"^[a-z0-9][a-z0-9._-]*$"
 _WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
 
-_ENV = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+# Sandboxed, and bounded in size and work per field (remediate/templating.py).
+_ENV = BoundedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
 # Regex tests as administrators know them from Ansible: `facts.antivirus | select('search', 'Symantec')`.
 _ENV.tests["search"] = lambda value, pattern: re.search(pattern, str(value)) is not None
 _ENV.tests["match"] = lambda value, pattern: re.match(pattern, str(value)) is not None
@@ -158,48 +159,64 @@ def _include_target(including: Path, name: str, root: Path | None, lines: LineMa
 def _render_rule(src: RuleSource, context: dict[str, Any], host: str) -> Rule:
     base: FieldPath = ("rules", src.index)
     # `when:` is evaluated later against the host's facts, so it is not rendered with the variables now.
-    data = {k: v if k == "when" else _render(v, context, src.lines, (*base, k), host) for k, v in src.data.items()}
+    data = {k: v if k == "when" else _render(v, context, src.lines, (*base, k), host, src.id)
+            for k, v in src.data.items()}
     return validate(Rule, data, src.lines, base)
 
 
-def _render(value: Any, context: dict[str, Any], lines: LineMap, path: FieldPath, host: str) -> Any:
+def _render(value: Any, context: dict[str, Any], lines: LineMap, path: FieldPath, host: str, rule: str) -> Any:
     if isinstance(value, dict):
-        return {k: _render(v, context, lines, (*path, k), host) for k, v in value.items()}
+        return {k: _render(v, context, lines, (*path, k), host, rule) for k, v in value.items()}
     if isinstance(value, list):
-        return [_render(v, context, lines, (*path, i), host) for i, v in enumerate(value)]
+        return [_render(v, context, lines, (*path, i), host, rule) for i, v in enumerate(value)]
     if isinstance(value, str) and ("{{" in value or "{%" in value):
-        return render_string(value, context, lines, path, host)
+        return render_string(value, context, lines, path, host, rule)
     return value
 
 
-def render_string(text: str, context: dict[str, Any], lines: LineMap, path: FieldPath, host: str) -> Any:
+def render_string(text: str, context: dict[str, Any], lines: LineMap, path: FieldPath, host: str,
+                  rule: str | None = None) -> Any:
+    """One field for one host, bounded in size and work (remediate/templating.py)."""
     try:
-        whole = _WHOLE_EXPRESSION.match(text)
-        if whole:
-            result = _ENV.compile_expression(whole.group("expr"), undefined_to_none=False)(**context)
-            if isinstance(result, jinja2.Undefined):
-                str(result)  # raises UndefinedError with jinja's own message naming the variable
-            return result
-        return _ENV.from_string(text).render(**context)
+        with metered():
+            whole = _WHOLE_EXPRESSION.match(text)
+            if whole:
+                result = _ENV.compile_expression(whole.group("expr"), undefined_to_none=False)(**context)
+                if isinstance(result, jinja2.Undefined):
+                    str(result)  # raises UndefinedError with jinja's own message naming the variable
+                return check_result(result)
+            return render_template(_ENV, text, context)
     except jinja2.UndefinedError as exc:
         raise lines.error(path, f"undefined template variable for host {host}: {exc.message}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise lines.error(path, f"template syntax error: {exc.message}") from None
+    except TemplateTooCostly as exc:
+        raise lines.error(path, f"{_of_rule(rule)}template refused for host {host}: {exc}") from None
     except jinja2.exceptions.SecurityError as exc:
         raise lines.error(path, f"template not allowed: {exc}") from None
+    except (MemoryError, RecursionError) as exc:
+        raise lines.error(path, f"{_of_rule(rule)}template failed for host {host}: {type(exc).__name__} (it "
+                          "builds or nests too much)") from None
     except Exception as exc:  # a filter failing on a value, division by zero, ...
         raise lines.error(path, f"template failed for host {host}: {type(exc).__name__}: {exc}") from None
+
+
+def _of_rule(rule: str | None) -> str:
+    return f"rule {rule}: " if rule else ""
 
 
 def evaluate_when(expression: str, facts: dict[str, Any], host_vars: dict[str, Any], src: RuleSource) -> bool:
     context = {**host_vars, "facts": facts}
     path: FieldPath = ("rules", src.index, "when")
     try:
-        return bool(_ENV.compile_expression(expression, undefined_to_none=False)(**context))
+        with metered():
+            return bool(check_result(_ENV.compile_expression(expression, undefined_to_none=False)(**context)))
     except jinja2.UndefinedError as exc:
         raise src.lines.error(path, f"when: {exc.message}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise src.lines.error(path, f"when: syntax error: {exc.message}") from None
+    except TemplateTooCostly as exc:
+        raise src.lines.error(path, f"rule {src.id}: when: refused: {exc}") from None
     except Exception as exc:  # a test or filter failing on this host's facts
         raise src.lines.error(path, f"when: failed on this host's facts: {type(exc).__name__}: {exc}") from None
 

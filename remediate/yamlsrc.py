@@ -20,6 +20,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 
+from remediate.credentials import looks_like_secret_name
 from remediate.errors import InputError, Location, RemediateError
 
 FieldPath = tuple[str | int, ...]
@@ -333,7 +334,8 @@ def load(path: Path, *, quiet: bool = False, shown: frozenset[str] = frozenset()
 
 
 # "journal": a database URL may carry a password (remediate/journal/location.py refuses it, without echo).
-_SECRET_FIELDS = {"password", "secret", "token", "credential", "passphrase", "journal"}
+# Fields whose value may hold a secret though their name does not say so: a journal URL can carry a password.
+_SECRET_VALUED = {"journal"}
 
 
 def pydantic_problem(error: dict[str, Any], path: FieldPath = (), echo: bool = True) -> str:
@@ -353,6 +355,7 @@ def pydantic_problem(error: dict[str, Any], path: FieldPath = (), echo: bool = T
     message = str(error.get("msg", "invalid value"))
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
-    if not echo or any(isinstance(p, str) and p.lower() in _SECRET_FIELDS for p in path):
+    if not echo or any(isinstance(p, str) and (p.lower() in _SECRET_VALUED or looks_like_secret_name(p))
+                       for p in path):
         return message
     return f"{message}; found {shown}"
