@@ -54,12 +54,19 @@ _REALM_CANT_RESOLVE = -1765328164  # Cannot resolve network address for KDC in r
 _GSS_CREDENTIALS_EXPIRED = 0xB0000  # GSS major status: the credential (the TGT) has expired
 
 
-def available() -> str | None:
-    """None when pywinrm's Kerberos transport can run here; otherwise what is missing and how to get it."""
+def available(with_password: bool = False) -> str | None:
+    """None when pywinrm's Kerberos transport can run here (and, `with_password`, obtain a ticket itself);
+    otherwise what is missing and how to get it."""
     try:
         import kerberos  # noqa: F401 - pykerberos, what pywinrm's vendored requests-kerberos imports
     except ImportError:
         return f"Kerberos needs pykerberos, which is not installed; {INSTALL_HINT}"
+    if with_password:
+        try:
+            import gssapi  # noqa: F401 - selects the process-private cache per thread
+            import krb5  # noqa: F401 - the AS exchange with the password
+        except ImportError:
+            return f"a Kerberos password reference needs python-gssapi and python-krb5; {INSTALL_HINT}"
     return None
 
 

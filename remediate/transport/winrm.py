@@ -113,7 +113,7 @@ class WinRMConnection(Connection):
         return self._password if self._conn.transport is AuthTransport.BASIC else ntlm_secret(self._password)
 
     def _prepare_kerberos(self) -> None:
-        missing = kerberos.available()
+        missing = kerberos.available(with_password=self._password is not None)
         if missing:
             raise KerberosError(self.host, KerberosFailure.NOT_INSTALLED, missing)
         if self._password is not None and self._ccache is None:

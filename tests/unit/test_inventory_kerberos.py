@@ -84,3 +84,16 @@ def test_pywinrm_exchange_text_is_read_for_the_code_and_the_library_words():
     assert error.cause is KerberosFailure.WRONG_REALM
     assert "maps to Kerberos realm FABRIKAM.COM" in error.problem
     assert "the credential cache's default principal" in error.problem
+
+
+@pytest.mark.parametrize("missing, with_password, words", [
+    ("kerberos", False, "Kerberos needs pykerberos, which is not installed"),
+    ("krb5", True, "a Kerberos password reference needs python-gssapi and python-krb5"),
+])
+def test_a_missing_library_says_how_to_install_it(monkeypatch, missing, with_password, words):
+    import sys
+
+    assert kerberos.available(with_password=True) is None  # the test extra installs them all
+    monkeypatch.setitem(sys.modules, missing, None)  # what an absent package looks like to `import`
+    message = kerberos.available(with_password=with_password)
+    assert message is not None and words in message and "pip install 'remediate[kerberos]'" in message
