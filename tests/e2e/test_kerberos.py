@@ -261,3 +261,37 @@ def test_the_password_never_shows_in_the_trace_or_the_plan(kerberos_lab, cli, pl
     assert "Authorization: Negotiate ******** (" in err  # the trace shows the Kerberos exchange, tokens masked
     for text in (out, err, plan_file.read_text()):
         assert lab_password not in text
+
+
+@pytest.mark.parametrize("protocol", ["kerberos", "negotiate"], ids=["raw-kerberos", "spnego"])
+@pytest.mark.parametrize("bound", [True, False], ids=["channel-bound", "unbound"])
+def test_the_acceptor_takes_raw_and_spnego_tokens_and_checks_the_binding(realm, tmp_path, lab_password, protocol,
+                                                                          bound):
+    """pywinrm sends raw Kerberos tokens; pypsrp and curl --negotiate wrap them in SPNEGO. Under strict hardening
+    a token without the certificate's binding is refused, one bound to another certificate always is."""
+    import spnego
+    from spnego.channel_bindings import GssChannelBindings
+
+    from remediate.lab.wsman.kerberos import KerberosAcceptor, KerberosError, KerberosService
+
+    realm.add_user("remediate", lab_password)
+    realm.add_service("HTTP/ex1.remediate.lab")
+    realm.kinit(PRINCIPAL, lab_password, f"FILE:{tmp_path / 'ccache'}")
+    cert_hash = b"\x01" * 32
+    service = KerberosService("HTTP", "ex1.remediate.lab", cbt_hardening="strict")
+
+    def token(application_data: bytes | None) -> bytes:
+        bindings = GssChannelBindings(application_data=application_data) if application_data else None
+        client = spnego.client(hostname="ex1.remediate.lab", service="HTTP", protocol=protocol,
+                               channel_bindings=bindings)
+        return client.step()
+
+    acceptor = KerberosAcceptor(service, cert_hash)
+    if bound:
+        acceptor.accept(token(b"tls-server-end-point:" + cert_hash))
+        assert acceptor.complete and acceptor.channel_bound and acceptor.user == PRINCIPAL
+    else:
+        with pytest.raises(KerberosError, match="no channel binding"):
+            acceptor.accept(token(None))
+    with pytest.raises(KerberosError, match="Kerberos logon refused"):
+        KerberosAcceptor(service, cert_hash).accept(token(b"tls-server-end-point:" + b"\x02" * 32))

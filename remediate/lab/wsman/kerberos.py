@@ -90,7 +90,8 @@ class KerberosAcceptor:
             context = spnego.server(credentials=CredentialCache(username=name), hostname=self._service.hostname,
                                     service=self._service.service,
                                     protocol="kerberos" if kind == "kerberos" else "negotiate",
-                                    options=spnego.NegotiateOptions.use_gssapi)
+                                    options=spnego.NegotiateOptions.use_gssapi if kind == "kerberos"
+                                    else spnego.NegotiateOptions.none)
             answer = context.step(token, channel_bindings=bindings)
         except Exception as exc:  # pyspnego raises several types; the reason is what matters to the person
             raise KerberosError(f"Kerberos logon refused: {_reason(exc)}") from exc
