@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from remediate.diagnose.cases import BY_NUMBER, CASES, Case
-from remediate.diagnose.evidence import FINDINGS, Filed, file_item, rule_meta, to_evidence
+from remediate.diagnose.evidence import FINDINGS, Filed, RuleMeta, file_item, rule_meta
 from remediate.diagnose.model import (
     CaseResult,
     CaseStatus,
@@ -65,7 +65,8 @@ def _role(plan: HostPlan, inventory: Inventory) -> str:
     return "exchange" if (plan.facts or {}).get("exchange_version") else "windows"
 
 
-def _host(plan: HostPlan, meta: dict, inventory: Inventory, routers: dict[str, RouterReading]) -> HostDiagnosis:
+def _host(plan: HostPlan, meta: dict[str, RuleMeta], inventory: Inventory,
+          routers: dict[str, RouterReading]) -> HostDiagnosis:
     role = _role(plan, inventory)
     facts = {k: (plan.facts or {}).get(k) for k in FACT_KEYS if (plan.facts or {}).get(k) is not None}
     symptoms = read_symptoms(plan, role)

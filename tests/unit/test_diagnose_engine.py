@@ -241,3 +241,28 @@ def test_cases_out_of_range_are_refused_with_the_playbook_line(tmp_path: Path) -
     with pytest.raises(InputError) as caught:
         catalog.render({}, "h")
     assert "cases" in str(caught.value) and "bad.yaml" in str(caught.value)
+
+
+def test_hostile_strings_reach_text_and_html_as_text(tmp_path: Path, hostile_strings: dict[str, str]) -> None:
+    """What a host says (a queue's last error, a banner, a registry value) is shown, never interpreted: rich markup
+    stays literal in the terminal, HTML stays text in the page."""
+    import io
+
+    from rich.console import Console
+
+    from remediate.reports.diagnose_html import render_diagnosis_html
+    from remediate.reports.diagnose_text import print_diagnosis
+
+    texts = [*hostile_strings.values(), "[bold red]not markup[/]", "<script>alert(1)</script>"]
+    stuck = [(f"q{n}", "relay", 1) for n in range(len(texts))]
+    plan_items = [queues(*stuck)]
+    for n, text in enumerate(texts):  # every stuck queue says one hostile text as its last error
+        plan_items[0].before["queues"][2 + n]["last_error"] = text
+    plan_items.append(item("plain", ItemStatus.DRIFT, before={"exists": True, "type": "REG_SZ", "data": texts[-1]}))
+    _, result = run(tmp_path, host(plan_items))
+    out = io.StringIO()
+    print_diagnosis(result, Console(file=out, width=200, color_system=None, highlight=False, soft_wrap=True))
+    text = out.getvalue()
+    assert "[bold red]not markup[/]" in text and "<script>alert(1)</script>" in text
+    page = render_diagnosis_html(result)
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
