@@ -2,7 +2,8 @@
 write-up in order, the ranked causes with what fixes each, and what to check next; then a line for the fleet.
 
 Nothing is cut: a long queue error or banner wraps (the console soft-wraps) instead of ending in "...", because it
-is the datum that decides. Every host and playbook value goes through rich's `escape`.
+is the datum that decides. Every host and playbook value goes through `remediate.safetext.markup` (controls
+shown escaped, rich markup kept literal).
 """
 
 from __future__ import annotations

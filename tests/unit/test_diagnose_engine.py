@@ -253,7 +253,8 @@ def test_hostile_strings_reach_text_and_html_as_text(tmp_path: Path, hostile_str
     from remediate.reports.diagnose_html import render_diagnosis_html
     from remediate.reports.diagnose_text import print_diagnosis
 
-    texts = [*hostile_strings.values(), "[bold red]not markup[/]", "<script>alert(1)</script>"]
+    texts = [*hostile_strings.values(), "[bold red]not markup[/]", "\x1b]0;retitled\x07\x1b[2J",
+             "<script>alert(1)</script>"]
     stuck = [(f"q{n}", "relay", 1) for n in range(len(texts))]
     plan_items = [queues(*stuck)]
     for n, text in enumerate(texts):  # every stuck queue says one hostile text as its last error
@@ -264,5 +265,6 @@ def test_hostile_strings_reach_text_and_html_as_text(tmp_path: Path, hostile_str
     print_diagnosis(result, Console(file=out, width=200, color_system=None, highlight=False, soft_wrap=True))
     text = out.getvalue()
     assert "[bold red]not markup[/]" in text and "<script>alert(1)</script>" in text
+    assert "\x1b" not in text and "\\x1b]0;retitled\\x07" in text  # remediate/safetext.py: shown, not obeyed
     page = render_diagnosis_html(result)
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
