@@ -4,7 +4,8 @@ It holds a running-config and a startup-config and answers the CLI the way IOS d
 person with `ssh -p PORT remediate@127.0.0.1`) types: prompts `router>` / `router#` / `router(config)#`,
 `terminal length N`, `show running-config` / `startup-config` / `version` (paged with ` --More-- ` unless
 `terminal length 0`), `configure terminal`, `ip inspect name X P [alert on|off] [audit-trail on|off]
-[timeout N]`, `no ip inspect name X P ...`, `end` / `exit` / Ctrl-Z, `write memory` ("Building
+[timeout N]`, `no ip inspect name X P ...`, `alias exec NAME TEXT` / `no alias exec NAME` (where remediate keeps
+its device lock, remediate/transport/ios_lock.py), `end` / `exit` / Ctrl-Z, `write memory` ("Building
 configuration...\\n[OK]"), `copy running-config startup-config`, `enable` / `disable`; keywords may be abbreviated
 (`sh run`, `conf t`, `wr mem`). Anything else gets `% Invalid input detected at '^' marker.` under the word that
 did not match, `% Incomplete command.` or `% Ambiguous command:`. Typed characters are echoed when the client asked
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +71,8 @@ class SimRouter:
     path_to: list[str] = field(default_factory=list)  # SMTP listeners whose traffic crosses this router
     commands: list[str] = field(default_factory=list)  # every command line received, for tests
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Tests: called (in a worker thread, the loop keeps serving other sessions) with each typed line before it runs.
+    before_command: Callable[[str], None] | None = None
 
     def load(self, data: dict[str, Any]) -> None:
         """Scenario data: `config` (running-config text; startup is the same unless `startup` is given), `path_to`,
@@ -113,6 +117,24 @@ class SimRouter:
                 last = next((i - 1 for i, text in enumerate(self.running) if text.startswith("interface ")),
                             len(self.running) - 2)
             self.running.insert(last + 1, line)
+
+    def set_alias(self, mode: str, name: str, text: str | None) -> None:
+        """`alias MODE NAME TEXT` (one line per mode and name, replaced when typed again); `no alias MODE NAME`."""
+        with self.lock:
+            prefix = f"alias {mode} {name} "
+            index = next((i for i, line in enumerate(self.running) if line.startswith(prefix)), None)
+            if text is None:
+                if index is not None:
+                    del self.running[index]
+                return
+            line = prefix + text
+            if index is not None:
+                self.running[index] = line
+                return
+            # IOS prints aliases after the global settings, before the `line` sections.
+            at = next((i for i, text_ in enumerate(self.running) if text_.startswith("line ")),
+                      next((i for i, text_ in enumerate(self.running) if text_ == "end"), len(self.running)))
+            self.running.insert(at, line)
 
     def save(self) -> None:
         with self.lock:
@@ -208,15 +230,15 @@ class CliSession:
         return f"Using {len(body)} out of 196600 bytes\n{body}"
 
     def _config(self, line: str, words: list[str]) -> str:
-        verb = _keyword(words, 0, ["ip", "no", "end", "exit"])
+        verb = _keyword(words, 0, ["ip", "no", "end", "exit", "alias"])
         if verb in ("end", "exit"):
             _end(words, 1)
             self.config = False
             return ""
         remove = verb == "no"
         base = 1 if remove else 0
-        if remove:
-            _keyword(words, base, ["ip"])
+        if (_keyword(words, base, ["ip", "alias"]) if remove else verb) == "alias":
+            return self._alias(line, words, base, remove)
         _keyword(words, base + 1, ["inspect"])
         _keyword(words, base + 2, ["name"])
         if len(words) <= base + 3:
@@ -227,6 +249,22 @@ class CliSession:
         protocol = _keyword(words, base + 4, list(PROTOCOLS))
         options = _inspect_options(words, base + 5)
         self.router.set_inspect(name, protocol, options, remove)
+        return ""
+
+
+    def _alias(self, line: str, words: list[str], base: int, remove: bool) -> str:
+        """`alias exec NAME TEXT...` / `no alias exec NAME`: the exec mode only, the text kept as typed."""
+        mode = _keyword(words, base + 1, ["exec"])
+        if len(words) <= base + 2:
+            raise _Incomplete()
+        name = words[base + 2]
+        if remove:
+            self.router.set_alias(mode, name, None)
+            return ""
+        if len(words) <= base + 3:
+            raise _Incomplete()
+        text = line.strip().split(None, base + 3)[-1]
+        self.router.set_alias(mode, name, text)
         return ""
 
 
@@ -353,6 +391,8 @@ async def serve_session(router: SimRouter, process: asyncssh.SSHServerProcess[st
                 chars.clear()
                 if echo:
                     process.stdout.write("\r\n")
+                if router.before_command is not None:
+                    await asyncio.get_running_loop().run_in_executor(None, router.before_command, line)
                 try:
                     output = cli.execute(line)
                 except _Done:

@@ -15,9 +15,10 @@ Ops (values are those of `remediate.resources.ios_config_line`):
   Every line sent is generated from parsed fields (`format_line`); a line that does not parse is refused with
   InvalidArgument before anything is sent. Nothing to change sends nothing.
 
-The host lock of apply requests (`lock`, docs/agent-protocol.md) is not taken on a device: IOS keeps no file the
-agent could lock, so the answer carries no `lock` record. Compare-and-set still refuses a device that changed
-since the plan; two runs applying to one device in the same second are not kept apart.
+The host lock of apply requests (`lock`, docs/agent-protocol.md) is held in the device's running-config, as a
+line no one types (remediate/transport/ios_lock.py): taken before the compare, released after, answered as a
+Windows agent answers (`locked` with the holder, `lock_error`, or the apply answer with its `lock` record).
+`lock.release` (read mode, for `remediate unlock`) removes a run's line.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from remediate.resources.ios_config_line import (
     matching_lines,
     parse_line,
 )
+from remediate.transport import ios_lock
 
 PROTOCOL_VERSION = 1
 
@@ -126,10 +128,23 @@ def op_inspect_set(device: Device, args: Any) -> None:
     return None
 
 
+def op_lock_release(device: Device, args: Any) -> dict[str, Any]:
+    run_id = args.get("run_id") if isinstance(args, dict) else None
+    if not isinstance(run_id, str) or not run_id:
+        raise _invalid("argument 'run_id' must be a string")
+    now = datetime.now(timezone.utc)
+    locks, _ = ios_lock.read_locks(device.command("show running-config"))
+    mine = [lk for lk in locks if lk.name == ios_lock.alias_name(run_id)]
+    holder = mine[0] if mine else next(iter(sorted(locks, key=lambda lk: lk.acquired)), None)
+    released = bool(mine) and ios_lock.release(device, run_id, save=True)
+    return {"released": released, "holder": holder.record(now) if holder else None}
+
+
 OPS: dict[str, Callable[[Device, Any], Any]] = {
     "facts": op_facts,
     "ios.inspect.get": op_inspect_get,
     "ios.inspect.set": op_inspect_set,
+    "lock.release": op_lock_release,
 }
 
 
@@ -177,6 +192,41 @@ def execute_request(request: dict[str, Any], device: Device,
     changes = request.get("changes")
     if mode != "apply" or not isinstance(changes, list):
         raise ValueError('request needs mode "read" with ops or mode "apply" with changes')
+    if "lock" not in request:
+        return _apply(changes, device, ops)
+    not_attempted = [_result(change, "not_attempted") for change in changes]
+    try:
+        holder, taken_over = ios_lock.take(device, request["lock"])
+    except ios_lock.LockError as exc:
+        return {"version": PROTOCOL_VERSION, "outcome": "lock_error", "changes": not_attempted,
+                "error": {"type": exc.error_type, "message": str(exc)}}
+    except CommandError as exc:
+        return {"version": PROTOCOL_VERSION, "outcome": "lock_error", "changes": not_attempted,
+                "error": {"type": exc.error_type, "message": str(exc)}}
+    if holder is not None:
+        return {"version": PROTOCOL_VERSION, "outcome": "locked", "holder": holder, "changes": not_attempted}
+    run_id = str(request["lock"]["run_id"])
+    try:
+        answer = _apply(changes, device, ops)
+    except BaseException:
+        try:  # the session may be gone with the error; a line left behind expires by itself
+            ios_lock.release(device, run_id, save=False)
+        except Exception:  # noqa: BLE001 - the apply's own error is the one to report
+            pass
+        raise
+    record: dict[str, Any] = {"taken_over": taken_over, "released": False, "error": None}
+    # The sets saved the configuration with the lock line in it: save again once it is gone.
+    wrote = any(isinstance(c, dict) and c.get("status") in ("applied", "reverted", "revert_failed", "failed")
+                for c in answer.get("changes", []))
+    try:
+        record["released"] = ios_lock.release(device, run_id, save=wrote)
+    except OpError as exc:
+        record["error"] = {"type": exc.error_type, "message": str(exc)}
+    return {**answer, "lock": record}
+
+
+def _apply(changes: list[Any], device: Device, ops: dict[str, Callable[[Device, Any], Any]]) -> dict[str, Any]:
+    """Steps 1-3 of the algorithm: compare every value, set and verify in order, revert on the first failure."""
     out: list[dict[str, Any]] = []
     for change in changes:  # 1. compare: nothing is written unless every value is still what the plan saw
         read = _run(device, _field(change, "read"), ops)

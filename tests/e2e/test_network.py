@@ -21,6 +21,7 @@ import pytest
 from remediate.assets import asset_dir
 from remediate.lab.fleet import ROUTER_USER, Lab
 from remediate.lab.ops.smtp import probe
+from remediate.transport.ios_lock import alias_name
 
 BOOKS = asset_dir("playbooks")
 PROBES = ["-p", str(BOOKS / "smtp-banner-probe.yaml"), "-p", str(BOOKS / "port25-probe.yaml")]
@@ -102,8 +103,13 @@ def test_ios_line_plan_apply_clean_plan_rollback(net: Lab, cli: Any) -> None:
     after = rtr1.snapshot()
     assert LINE not in after["running"] and after["startup"] == after["running"]  # removed and saved
     assert "ip inspect name MAILFW tcp" in after["running"]  # the rest of the rule stays
-    assert [c for c in rtr1.commands if c.startswith(("no ", "write", "configure", "end"))] == [
-        "configure terminal", f"no {LINE}", "end", "write memory"]
+    # Under the device lock, a line in its own running-config (remediate/transport/ios_lock.py): written, the
+    # change made and saved, the lock line removed and the configuration saved again without it.
+    lock = alias_name(result["run_id"])
+    assert [c.split(" run ")[0] for c in rtr1.commands if c.startswith(("no ", "write", "configure", "end", "alias"))] \
+        == ["configure terminal", f"alias exec {lock}", "end", "configure terminal", f"no {LINE}", "end",
+            "write memory", "configure terminal", f"no alias exec {lock}", "end", "write memory"]
+    assert not any(line.startswith("alias exec remediate-lock-") for line in after["running"] + after["startup"])
 
     code, plan = cli.json("plan", *CISCO, "--limit", "routers")
     assert code == 0 and statuses(plan, "rtr1") == {"cisco-inspect-smtp": "compliant"}
@@ -111,8 +117,11 @@ def test_ios_line_plan_apply_clean_plan_rollback(net: Lab, cli: Any) -> None:
     code, undone = cli.json("rollback", result["run_id"])
     assert code == 0, undone
     assert {h["host"]: h["outcome"] for h in undone["hosts"]} == {"rtr1": "applied"}
-    assert rtr1.snapshot() == original  # the exact line, timeout included, in its place, saved
-    assert rtr1.commands[-4:] == [LINE, "end", "write memory", "show running-config"]  # re-entered, saved, verified
+    assert rtr1.snapshot() == original  # the exact line, timeout included, in its place, saved; no lock line left
+    lock = alias_name(undone["run_id"])
+    assert rtr1.commands[-9:] == [LINE, "end", "write memory", "show running-config",  # re-entered, saved, verified
+                                  "show running-config", "configure terminal", f"no alias exec {lock}", "end",
+                                  "write memory"]  # the lock released, the configuration saved without it
     assert rtr2.snapshot() == healthy
 
 

@@ -151,8 +151,8 @@ def test_unlock_writer_with_a_planted_owner(make_lab: Any, cli: Any) -> None:
 def test_apply_refusal_writer_with_a_planted_lock(make_lab: Any, cli: Any, playbook: Any) -> None:
     lab = make_lab({"ex1": {}})
     book = playbook([{"hive": "HKLM", "key": KEY, "name": "v", "type": "REG_SZ", "data": "x"}])
-    lab.hosts["ex1"].sim.host_lock.load({"run_id": HOSTILE, "owner": HOSTILE, "acquired_utc": "2020-01-01T00:00:00Z",
-                                         "expires_utc": "2999-01-01T00:00:00Z"})
+    lab.hosts["ex1"].sim.host_lock.load({"run_id": HOSTILE, "owner": HOSTILE,
+                                         "acquired_utc": "2020-01-01T00:00:00Z", "expires_utc": "2999-01-01T00:00:00Z"})
     code, out, err = cli("apply", "-p", str(book), "--yes")
     assert code == 3, (out, err)  # locked: the refusal names the (hostile) run and owner, escaped
     assert_inert(out, err)

@@ -36,7 +36,8 @@ def playbook(data: str) -> str:
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("REMEDIATE_TEST_PW", "unused")
 
     def _run(data: str, long: str = "x") -> tuple[int, str]:
@@ -75,7 +76,8 @@ BOMBS = [
 
 
 @pytest.mark.parametrize("case, data, expected", BOMBS, ids=[b[0] for b in BOMBS])
-def test_a_costly_template_is_a_clear_error_naming_the_rule(run, case: str, data: str, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_costly_template_is_a_clear_error_naming_the_rule(run, case: str, data: str,  # type: ignore[no-untyped-def]
+                                                            expected: str) -> None:
     code, output = run(data, long="y" * 400_000)
     assert code == 1, output
     assert "book.yaml:" in output and "rules[0].resources[0].data: rule costly: template refused for host ex1: " \
