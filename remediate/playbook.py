@@ -1,7 +1,7 @@
 """Playbooks: rules, each a known cause with its source and the resources that fix it.
 
 ```yaml
-include: [smart-host.yaml]        # other playbooks, relative to this file
+include: [smart-host.yaml]        # other playbooks, relative to this file and inside its folder
 rules:
   - id: tnef-store-driver
     title: Force TNEF for peers that cannot read Summary-TNEF
@@ -20,7 +20,7 @@ Rendering is per host and per string: YAML is parsed first, then every string sc
 rendered with that host's variables. A value therefore can never change the structure of a playbook (a variable
 holding "\n- kind: ..." stays one string). A scalar that is exactly one `{{ expression }}` keeps the expression's
 type, so `data: '{{ retries }}'` can be a number. Undefined variables are errors; the sandbox keeps templates away
-from Python internals.
+from Python internals, and bounds what one field may build and how much work it may do (remediate/templating.py).
 """
 
 from __future__ import annotations
