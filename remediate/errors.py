@@ -48,6 +48,23 @@ class InputError(RemediateError):
         super().__init__(f"{location}: {problem}")
 
 
+class InputProblems(InputError):
+    """Several problems in users' files, reported together: every one with its file, line and field (validate lists
+    all of them, and so does a plan that cannot start). The first is also this error's location and problem, for
+    callers that look at one; `problems` holds them all, in order, each a RemediateError with its own message."""
+
+    def __init__(self, problems: list[RemediateError]) -> None:
+        flat: list[RemediateError] = []
+        for problem in problems:
+            flat += problem.problems if isinstance(problem, InputProblems) else [problem]
+        if not flat:
+            raise ValueError("InputProblems needs at least one problem")
+        self.problems = flat
+        first = next((p for p in flat if isinstance(p, InputError)), None)
+        super().__init__(first.location if first else Location("input"), first.problem if first else str(flat[0]))
+        self.message = "\n".join(str(p) for p in flat)
+
+
 class CredentialError(RemediateError):
     """A credential reference that cannot be resolved. Names the reference, never a value."""
 

@@ -35,7 +35,7 @@ from typing import Annotated, Any, Literal
 import jinja2
 from pydantic import BaseModel, ConfigDict, Field
 
-from remediate.errors import InputError, Location
+from remediate.errors import InputError, InputProblems, Location
 from remediate.resources import ResourceSpec
 from remediate.templating import BoundedEnvironment, TemplateTooCostly, check_result, metered, render_template
 from remediate.validation import validate
@@ -45,10 +45,10 @@ _RULE_ID = r"^[a-z0-9][a-z0-9._-]*$"
 _WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
 
 # Sandboxed, and bounded in size and work per field (remediate/templating.py).
-_ENV = BoundedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+ENV = BoundedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
 # Regex tests as administrators know them from Ansible: `facts.antivirus | select('search', 'Symantec')`.
-_ENV.tests["search"] = lambda value, pattern: re.search(pattern, str(value)) is not None
-_ENV.tests["match"] = lambda value, pattern: re.match(pattern, str(value)) is not None
+ENV.tests["search"] = lambda value, pattern: re.search(pattern, str(value)) is not None
+ENV.tests["match"] = lambda value, pattern: re.match(pattern, str(value)) is not None
 
 
 class Rule(BaseModel):
@@ -99,6 +99,35 @@ class RenderedRule:
     source: RuleSource
 
 
+class UndefinedVariable(InputError):
+    """A rule's template needs a variable the host does not define (or a key its value does not have).
+
+    Typed, so that callers tell it from other template errors: a rule with `when:` is deferred on it (planned once
+    the facts decide whether it applies), and the engine adds where to define the variable (`with_context`)."""
+
+    def __init__(self, location: Location, host: str, variable: str | None, detail: str, rule_id: str = "",
+                 hint: str = "") -> None:
+        self.host = host
+        self.variable = variable  # the name, when jinja's message gives one ('x' is undefined)
+        self.detail = detail
+        self.rule_id = rule_id
+        self.hint = hint
+        what = f"undefined variable {variable!r}" if variable else f"undefined value ({detail})"
+        super().__init__(location, f"host {host}: {what}" + (f" (rule {rule_id})" if rule_id else "")
+                         + (f"; {hint}" if hint else ""))
+
+    def with_context(self, rule_id: str | None = None, hint: str | None = None) -> UndefinedVariable:
+        return UndefinedVariable(self.location, self.host, self.variable, self.detail,
+                                 self.rule_id if rule_id is None else rule_id, self.hint if hint is None else hint)
+
+
+class NeedsFacts(Exception):
+    """Raised while a `when:` is decided before any host is read, when it uses `facts` (remediate/ruleneeds.py)."""
+
+
+_UNDEFINED_NAME = re.compile(r"^'([A-Za-z_][A-Za-z0-9_]*)' is undefined$")
+
+
 @dataclass(frozen=True)
 class DeferredRule:
     """A rule with a `when:` that could not be rendered for a host (a variable it needs is not set there).
@@ -109,7 +138,7 @@ class DeferredRule:
 
     source: RuleSource
     when: str
-    error: InputError
+    error: UndefinedVariable
 
 
 @dataclass
@@ -127,19 +156,35 @@ class Catalog:
 
     def render_deferring(self, host_vars: dict[str, Any],
                          host_name: str) -> tuple[list[RenderedRule], list[DeferredRule]]:
-        """Render every rule; a rule with `when:` that fails to render is deferred instead of raised."""
+        """Render every rule; a rule with `when:` that fails to render is deferred instead of raised. Every other
+        problem of every rule is raised at once (InputProblems when there are several)."""
+        rendered, deferred, problems = self.render_all(host_vars, host_name)
+        if problems:
+            raise problems[0] if len(problems) == 1 else InputProblems(list(problems))
+        return rendered, deferred
+
+    def render_all(self, host_vars: dict[str, Any],
+                   host_name: str) -> tuple[list[RenderedRule], list[DeferredRule], list[InputError]]:
+        """Every rule rendered for one host: (rendered, deferred, problems), never raising for a rule's problem.
+        A rule with `when:` whose template needs a variable the host lacks is deferred (DeferredRule)."""
         context = {**host_vars, "inventory_hostname": host_name}
         rendered: list[RenderedRule] = []
         deferred: list[DeferredRule] = []
+        problems: list[InputError] = []
         for src in self.rules:
             try:
-                rendered.append(RenderedRule(_render_rule(src, context, host_name), src))
-            except InputError as exc:
+                rendered.append(RenderedRule(render_rule(src, context, host_name), src))
+            except UndefinedVariable as exc:
                 when = src.data.get("when")
-                if not isinstance(when, str) or "undefined template variable" not in exc.problem:
-                    raise
-                deferred.append(DeferredRule(src, when, exc))
-        return rendered, deferred
+                if isinstance(when, str):
+                    deferred.append(DeferredRule(src, when, exc))
+                else:
+                    problems.append(exc)
+            except InputProblems as exc:
+                problems += [p for p in exc.problems if isinstance(p, InputError)]
+            except InputError as exc:
+                problems.append(exc)
+        return rendered, deferred, problems
 
 
 def _include_target(including: Path, name: str, root: Path | None, lines: LineMap, index: int) -> Path:
@@ -156,11 +201,15 @@ def _include_target(including: Path, name: str, root: Path | None, lines: LineMa
     return target
 
 
-def _render_rule(src: RuleSource, context: dict[str, Any], host: str) -> Rule:
+def render_rule(src: RuleSource, context: dict[str, Any], host: str) -> Rule:
+    """One rule rendered with `context` (the host's variables) and validated; `when:` is left as written."""
     base: FieldPath = ("rules", src.index)
     # `when:` is evaluated later against the host's facts, so it is not rendered with the variables now.
-    data = {k: v if k == "when" else _render(v, context, src.lines, (*base, k), host, src.id)
-            for k, v in src.data.items()}
+    try:
+        data = {k: v if k == "when" else _render(v, context, src.lines, (*base, k), host, src.id)
+                for k, v in src.data.items()}
+    except UndefinedVariable as exc:
+        raise exc.with_context(rule_id=src.id) from None
     return validate(Rule, data, src.lines, base)
 
 
@@ -174,6 +223,14 @@ def _render(value: Any, context: dict[str, Any], lines: LineMap, path: FieldPath
     return value
 
 
+# Compiled once per distinct text: a catalog's few hundred expressions are evaluated for every host (and
+# `validate` renders again to decide what is missing); compiling each time was most of the cost. Compiled
+# expressions are safe to run from many threads at once; the bounds apply when they run (`metered`).
+@functools.lru_cache(maxsize=4096)
+def _expression(text: str) -> Any:
+    return ENV.compile_expression(text, undefined_to_none=False)
+
+
 def render_string(text: str, context: dict[str, Any], lines: LineMap, path: FieldPath, host: str,
                   rule: str | None = None) -> Any:
     """One field for one host, bounded in size and work (remediate/templating.py)."""
@@ -181,13 +238,15 @@ def render_string(text: str, context: dict[str, Any], lines: LineMap, path: Fiel
         with metered():
             whole = _WHOLE_EXPRESSION.match(text)
             if whole:
-                result = _ENV.compile_expression(whole.group("expr"), undefined_to_none=False)(**context)
+                result = _expression(whole.group("expr"))(**context)
                 if isinstance(result, jinja2.Undefined):
                     str(result)  # raises UndefinedError with jinja's own message naming the variable
                 return check_result(result)
-            return render_template(_ENV, text, context)
+            return render_template(ENV, text, context)
     except jinja2.UndefinedError as exc:
-        raise lines.error(path, f"undefined template variable for host {host}: {exc.message}") from None
+        message = str(exc.message or "")
+        name = _UNDEFINED_NAME.match(message)
+        raise UndefinedVariable(lines.location(path), host, name.group(1) if name else None, message) from None
     except jinja2.TemplateSyntaxError as exc:
         raise lines.error(path, f"template syntax error: {exc.message}") from None
     except TemplateTooCostly as exc:
@@ -210,13 +269,15 @@ def evaluate_when(expression: str, facts: dict[str, Any], host_vars: dict[str, A
     path: FieldPath = ("rules", src.index, "when")
     try:
         with metered():
-            return bool(check_result(_ENV.compile_expression(expression, undefined_to_none=False)(**context)))
+            return bool(check_result(_expression(expression)(**context)))
     except jinja2.UndefinedError as exc:
         raise src.lines.error(path, f"when: {exc.message}") from None
     except jinja2.TemplateSyntaxError as exc:
         raise src.lines.error(path, f"when: syntax error: {exc.message}") from None
     except TemplateTooCostly as exc:
         raise src.lines.error(path, f"rule {src.id}: when: refused: {exc}") from None
+    except NeedsFacts:
+        raise  # remediate/ruleneeds.py: the answer waits for the host's facts
     except Exception as exc:  # a test or filter failing on this host's facts
         raise src.lines.error(path, f"when: failed on this host's facts: {type(exc).__name__}: {exc}") from None
 

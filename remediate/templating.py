@@ -258,12 +258,19 @@ class BoundedEnvironment(ImmutableSandboxedEnvironment):
         return "".join(texts)
 
 
+# Compiled once per environment and text: a catalog's templates are rendered for every host, and compiling them
+# each time was most of the cost of planning and validating a fleet. The bounds apply as they run, not here.
+@functools.lru_cache(maxsize=4096)
+def _compiled(env: BoundedEnvironment, text: str) -> jinja2.Template:
+    return env.from_string(text)
+
+
 def render_template(env: BoundedEnvironment, text: str, context: dict[str, Any]) -> str:
     """A whole template, its output counted as it streams (inside `metered()`)."""
     meter = _meter()
     out: list[str] = []
     size = 0
-    for chunk in env.from_string(text).generate(**context):
+    for chunk in _compiled(env, text).generate(**context):
         size += len(chunk)
         if size > MAX_FIELD_CHARS:
             raise _too_big("the template's output", size)

@@ -1,16 +1,17 @@
 """Planning: one read command per host, then a pure comparison of observed against desired.
 
-`targets()` renders every host's rules up front, so bad input stops the run before any host is contacted.
+`targets()` renders every host's rules up front, so bad input stops the run before any host is contacted, with
+every problem of every host listed at once (`build_targets` returns them for `validate`).
 `plan_host()` sends one request (facts + one read op per resource, whatever the number of resources) and turns
 the answer into a `HostPlan`. Nothing here writes: the agent's read mode has no write op in reach.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from remediate.errors import HostError, InputError, Location
+from remediate.errors import HostError, InputError, InputProblems, Location
 from remediate.engine.fleet import call_agent
 from remediate.engine.model import (
     Action,
@@ -24,7 +25,7 @@ from remediate.engine.model import (
     SourceRef,
 )
 from remediate.inventory import Host, Inventory
-from remediate.playbook import Catalog, DeferredRule, RenderedRule, evaluate_when
+from remediate.playbook import Catalog, DeferredRule, RenderedRule, UndefinedVariable, evaluate_when
 from remediate.resources import KINDS, ResourceKind
 from remediate.transport.base import Connection
 
@@ -53,11 +54,78 @@ class Target:
 
 
 def targets(inventory: Inventory, catalog: Catalog, hosts: list[str]) -> list[Target]:
-    return [_target(inventory.hosts[name], catalog) for name in hosts]
+    """Every host's rules rendered; InputError (InputProblems: several) listing every problem of every host."""
+    built, problems = build_targets(inventory, catalog, hosts)
+    if problems:
+        raise problems[0] if len(problems) == 1 else InputProblems(list(problems))
+    return built
 
 
-def _target(host: Host, catalog: Catalog) -> Target:
-    rendered, deferred = _for_connection(catalog, host.connection.type).render_deferring(host.vars, host.name)
+def build_targets(inventory: Inventory, catalog: Catalog, hosts: list[str],
+                  merge: bool = True) -> tuple[list[Target], list[InputError]]:
+    """(the targets of the hosts whose rules rendered, every problem found): a problem the same on many hosts is
+    reported once, an undefined variable once per rule and variable with the hosts that lack it (`merge=False`:
+    one per host, for a caller that adds its own before `merge_problems`)."""
+    built: list[Target] = []
+    problems: list[InputError] = []
+    by_type: dict[str, Catalog] = {}
+    for name in hosts:
+        host = inventory.hosts[name]
+        try:
+            rules = by_type.get(host.connection.type) or by_type.setdefault(
+                host.connection.type, _for_connection(catalog, host.connection.type))
+        except InputError as exc:
+            problems.append(exc)
+            break  # a catalog problem, the same for every host
+        target, found = _target(host, rules, define_hint(inventory, [name]))
+        problems += found
+        if target is not None:
+            built.append(target)
+    return built, merge_problems(problems, inventory) if merge else problems
+
+
+def define_hint(inventory: Inventory, hosts: list[str]) -> str:
+    """Where a variable the hosts lack can be defined, in the words of the inventory file."""
+    if len(hosts) == 1:
+        groups = inventory.hosts[hosts[0]].groups
+        places = [f"hosts.{hosts[0]}.vars"] + [f"groups.{g}.vars" for g in groups]
+    else:
+        shared = set.intersection(*(set(inventory.hosts[h].groups) for h in hosts))
+        places = ["each host's vars (hosts.NAME.vars)"] + [f"groups.{g}.vars" for g in sorted(shared)]
+    return f"define it in {inventory.path} under {', '.join(places)} or the top-level vars"
+
+
+def merge_problems(problems: list[InputError], inventory: Inventory) -> list[InputError]:
+    """One line per problem: the same problem on several hosts once, and an undefined variable once per place,
+    rule and variable, naming the hosts that lack it."""
+    merged: list[InputError] = []
+    undefined: dict[tuple[str, str, str], list[UndefinedVariable]] = {}
+    seen: set[str] = set()
+    for problem in problems:
+        if isinstance(problem, UndefinedVariable):
+            key = (str(problem.location), problem.variable or problem.detail, problem.rule_id)
+            if key not in undefined:
+                merged.append(problem)  # a placeholder, replaced below (keeps the order of first appearance)
+            undefined.setdefault(key, []).append(problem)
+        elif str(problem) not in seen:
+            seen.add(str(problem))
+            merged.append(problem)
+    out: list[InputError] = []
+    for problem in merged:
+        if not isinstance(problem, UndefinedVariable):
+            out.append(problem)
+            continue
+        group = undefined[(str(problem.location), problem.variable or problem.detail, problem.rule_id)]
+        hosts = list(dict.fromkeys(p.host for p in group))
+        name = hosts[0] if len(hosts) == 1 else f"{len(hosts)} hosts ({', '.join(hosts)})"
+        out.append(UndefinedVariable(problem.location, name, problem.variable, problem.detail, problem.rule_id,
+                                     define_hint(inventory, hosts)))
+    return out
+
+
+def _target(host: Host, catalog: Catalog, hint: str) -> tuple[Target | None, list[InputError]]:
+    rendered, deferred, problems = catalog.render_all(host.vars, host.name)
+    deferred = [replace(d, error=d.error.with_context(hint=hint)) for d in deferred]
     resources: list[Resource] = []
     seen: dict[str, Resource] = {}
     for rule in rendered:
@@ -70,14 +138,16 @@ def _target(host: Host, catalog: Catalog) -> Target:
             if other is not None and other.desired != res.desired:
                 # Two rules wanting different values for one setting would flap on every run.
                 src = rule.source
-                raise InputError(
+                problems.append(InputError(
                     Location(src.file, res.line, f"rules[{src.index}].resources[{index}]"),
                     f"host {host.name}: {kind.describe(identity)} is also managed by rule {other.rule.rule.id} "
                     f"({other.rule.source.file}:{other.line}) with a different desired value",
-                )
+                ))
+                continue
             seen[key] = res
             resources.append(res)
-    return Target(host, rendered, resources, deferred)
+    problems = [p.with_context(hint=hint) if isinstance(p, UndefinedVariable) else p for p in problems]
+    return (None if problems else Target(host, rendered, resources, deferred)), problems
 
 
 def _for_connection(catalog: Catalog, connection_type: str) -> Catalog:

@@ -244,4 +244,5 @@ rules:
     assert items["only-on-2003"]["status"] == "not_applicable"
     assert items["everywhere-with-when"]["status"] == "error"
     assert "book.yaml:24" in items["everywhere-with-when"]["error"]
-    assert "'not_set_anywhere' is undefined" in items["everywhere-with-when"]["error"]
+    assert "undefined variable 'not_set_anywhere' (rule everywhere-with-when)" in items["everywhere-with-when"]["error"]
+    assert "under hosts.ex1.vars" in items["everywhere-with-when"]["error"]

@@ -37,7 +37,7 @@ CASES = [
     ("wrong type", None, RULE_HEAD + "        hive: HKLM\n        key: K\n        name: v\n        type: REG_SZ\n"
      "        data: {a: 1}\n", 12, ["rules[0].resources[0].data", "REG_SZ data must be a string"]),
     ("undefined variable", None, RULE_HEAD + "        hive: HKLM\n        key: K\n        type: REG_SZ\n"
-     "        data: '{{ nope }}'\n", 11, ["data", "undefined template variable", "'nope' is undefined"]),
+     "        data: '{{ nope }}'\n", 11, ["data", "undefined variable 'nope'", "(rule r1)", "hosts.ex1.vars"]),
     ("unknown kind", None, RULE_HEAD.replace("registry_value", "registry_valu") + "        hive: HKLM\n", 7,
      ["rules[0].resources[0]", "registry_valu"]),
     ("unknown hive", None, RULE_HEAD + "        hive: HKXX\n        key: K\n        type: REG_SZ\n        data: x\n",
