@@ -37,7 +37,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from remediate.errors import InputError, InputProblems, Location
 from remediate.resources import ResourceSpec
-from remediate.templating import BoundedEnvironment, TemplateTooCostly, check_result, metered, render_template
+from remediate.templating import (
+    BoundedEnvironment,
+    TemplateTooCostly,
+    check_result,
+    metered,
+    render_template,
+)
 from remediate.validation import validate
 from remediate.yamlsrc import FieldPath, LineMap, load
 

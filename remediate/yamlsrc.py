@@ -17,6 +17,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 
@@ -219,17 +220,21 @@ for _tag in ("set", "omap", "pairs", "binary"):
 _Constructor.add_constructor(None, _unsupported_tag)  # any tag without a constructor: !custom, !!python/...
 
 
-# Bounds on what one document may cost, far above any real inventory or playbook (a 10,000-host inventory is
-# about 1 MB; the shared vars of 5,000 hosts written through an alias expand to about 55,000 nodes); the copy of
-# 100,000 nodes takes about a second. REMEDIATE_YAML_MAX_BYTES and REMEDIATE_YAML_MAX_ALIAS_NODES raise them.
+# Bounds on what one document may cost, above any real inventory or playbook: a 10,000-host inventory is about
+# 1 MB and 100,000 nodes; the shared vars of 5,000 hosts written through an alias expand to about 55,000 nodes.
+# Bytes alone do not bound the cost: ruamel's round-trip parser takes about 100 us a node (bench/trust_bounds.py),
+# so 4 MiB of `[a,a,a,...]` would take minutes; the node count bounds the parse (and the alias count the copy).
+# REMEDIATE_YAML_MAX_BYTES, REMEDIATE_YAML_MAX_NODES and REMEDIATE_YAML_MAX_ALIAS_NODES raise them.
 MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+MAX_DOCUMENT_NODES = 200_000
 MAX_ALIAS_NODES = 100_000
 
 
-def limits() -> tuple[int, int]:
-    """(document bytes, alias-expanded nodes), from the environment when set there."""
+def limits() -> tuple[int, int, int]:
+    """(document bytes, nodes as written, alias-expanded nodes), from the environment when set there."""
     out = []
     for name, default in (("REMEDIATE_YAML_MAX_BYTES", MAX_DOCUMENT_BYTES),
+                          ("REMEDIATE_YAML_MAX_NODES", MAX_DOCUMENT_NODES),
                           ("REMEDIATE_YAML_MAX_ALIAS_NODES", MAX_ALIAS_NODES)):
         text = os.environ.get(name)
         if text is None or text == "":
@@ -242,7 +247,26 @@ def limits() -> tuple[int, int]:
         if value <= 0:
             raise RemediateError(f"environment variable {name}: expected a whole number above 0, found {text!r:.40}")
         out.append(value)
-    return out[0], out[1]
+    return out[0], out[1], out[2]
+
+
+class _TooManyNodes(Exception):
+    def __init__(self, limit: int, mark: Any) -> None:
+        super().__init__(limit)
+        self.limit = limit
+        self.line = mark.line + 1 if mark is not None else None
+
+
+class _CountingComposer(Composer):
+    """Stops composing past `limit` nodes, before the parser spends minutes on a document of tiny nodes."""
+
+    limit = MAX_DOCUMENT_NODES
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.composed = getattr(self, "composed", 0) + 1
+        if self.composed > self.limit:
+            raise _TooManyNodes(self.limit, self.parser.peek_event().start_mark)
+        return super().compose_node(parent, index)
 
 
 def _too_big(size: int, limit: int, file: str) -> InputError:
@@ -273,7 +297,7 @@ _STANDARD_TAGS = frozenset(f"!!{t}" for t in ("set", "omap", "pairs", "binary", 
 def loads(text: str, file: str, *, quiet: bool = False, shown: frozenset[str] = frozenset()) -> Source:
     """Parse `text` (named `file` in errors). `quiet`: errors quote nothing from the document but the `shown`
     words (see `_redacted`), and name a line, never a field path."""
-    max_bytes, max_alias_nodes = limits()
+    max_bytes, max_nodes, max_alias_nodes = limits()
     size = len(text.encode("utf-8", "surrogatepass")) if len(text) * 4 > max_bytes else len(text)
     if size > max_bytes:
         raise _too_big(size, max_bytes, file)
@@ -281,10 +305,14 @@ def loads(text: str, file: str, *, quiet: bool = False, shown: frozenset[str] = 
     yaml.Constructor = _Constructor
     # Duplicate keys silently overwrite in many loaders; in a desired-state file that hides a mistake.
     yaml.allow_duplicate_keys = False
+    yaml.Composer = type("_Composer", (_CountingComposer,), {"limit": max_nodes})
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ReusedAnchorWarning)  # redefining an anchor is valid YAML
             tree = yaml.load(text)
+    except _TooManyNodes as exc:
+        raise InputError(Location(file, exc.line), f"the document holds more than {exc.limit:,} nodes "
+                         "(REMEDIATE_YAML_MAX_NODES raises the bound); no inventory or playbook needs that many")
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -316,7 +344,7 @@ def loads(text: str, file: str, *, quiet: bool = False, shown: frozenset[str] = 
 
 
 def load(path: Path, *, quiet: bool = False, shown: frozenset[str] = frozenset()) -> Source:
-    max_bytes, _ = limits()
+    max_bytes = limits()[0]
     try:
         st = path.stat()
         if not stat.S_ISREG(st.st_mode):

@@ -13,7 +13,7 @@ import pytest
 
 from remediate.cli.main import main
 from remediate.errors import InputError
-from remediate.yamlsrc import MAX_ALIAS_NODES, MAX_DOCUMENT_BYTES, load, loads
+from remediate.yamlsrc import MAX_ALIAS_NODES, MAX_DOCUMENT_BYTES, MAX_DOCUMENT_NODES, load, loads
 
 INVENTORY = """\
 connection:
@@ -110,6 +110,16 @@ def test_a_document_over_the_size_bound_is_refused_before_it_is_read(tmp_path: P
                           f"{MAX_DOCUMENT_BYTES:,} allowed"), err
     with pytest.raises(InputError, match="more than the"):
         loads("#" + "é" * (MAX_DOCUMENT_BYTES // 2), "text.yaml")  # counted in bytes, not characters
+
+
+def test_a_document_of_too_many_nodes_is_refused_while_it_is_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bytes alone do not bound the parse: 4 MiB of `[a,a,...]` is two million nodes, minutes of ruamel's time."""
+    assert MAX_DOCUMENT_NODES == 200_000
+    monkeypatch.setenv("REMEDIATE_YAML_MAX_NODES", "1000")
+    assert len(loads("x: [" + ",".join(["a"] * 990) + "]\n", "ok.yaml").data["x"]) == 990
+    with pytest.raises(InputError, match=r"^dense.yaml:3: the document holds more than 1,000 nodes "
+                                         r"\(REMEDIATE_YAML_MAX_NODES raises the bound\)"):
+        loads("a: 1\nb: 2\nx: [" + ",".join(["a"] * 2000) + "]\n", "dense.yaml")
 
 
 def test_the_bounds_can_be_raised_for_a_site_that_needs_more(monkeypatch: pytest.MonkeyPatch) -> None:
