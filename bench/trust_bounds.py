@@ -87,8 +87,9 @@ hosts = sorted(inv.hosts)
 if MODE == 'render-plain':
     import jinja2, remediate.playbook as pb
     from jinja2.sandbox import ImmutableSandboxedEnvironment
-    pb._ENV = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
-                                           keep_trailing_newline=True)
+    pb.ENV = ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False,
+                                          keep_trailing_newline=True)
+    pb._expression.cache_clear()
 start = time.perf_counter()
 found = targets(inv, cat, hosts)
 if MODE == 'plan-recheck':
