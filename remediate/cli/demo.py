@@ -33,6 +33,7 @@ def demo_command(scenario: str, keep: Path | None) -> int:
     from remediate.lab.symptoms import advance
 
     out = common.console()
+    fmt = common.output_format("auto", False)  # tables on a terminal, plain lines when piped
     with tempfile.TemporaryDirectory(prefix="remediate-demo-") as tmp:
         work = keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -51,7 +52,7 @@ def demo_command(scenario: str, keep: Path | None) -> int:
                 print_plan(first, out)
                 out.rule("2. apply: fix it (snapshot journaled first, every write verified)")
                 applied = apply_plan(ctx, first, journal, "remediate demo")
-                print_run(applied, out)
+                print_run(applied, out, fmt)
                 out.rule("3. a day later (simulated): plan again, nothing left to do")
                 # Event 4006 stays in the log for the probe's 24-hour window; the lab's clock can move on, a
                 # real server's cannot. The queues drain as soon as the causes are gone.
@@ -61,7 +62,7 @@ def demo_command(scenario: str, keep: Path | None) -> int:
                 print_plan(second, out)
                 out.rule(f"4. rollback {applied.run_id}: back to how it was")
                 undone = rollback_run(ctx, journal, applied.run_id, None, "remediate demo")
-                print_run(undone, out)
+                print_run(undone, out, fmt)
                 third = make_plan(ctx, hosts)
             finally:
                 ctx.pool.close_all()
