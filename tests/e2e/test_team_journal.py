@@ -102,3 +102,31 @@ def test_two_runners_on_disjoint_hosts_at_once_and_a_third_sees_both(
         code, undone = cli.json("rollback", result["run_id"])
         assert code == 0, undone
     assert all(h.sim.registry.snapshot()["HKLM"][KEY]["Port"]["data"] == 24 for h in lab.hosts.values())
+
+
+def test_an_edited_postgresql_row_pointing_at_runonce_is_refused_and_nothing_is_written(
+        make_lab: Any, cli: Any, playbook: Any, pg_journal: str, postgres_server: Any) -> None:
+    """Issue 12, finding 2, against the team journal: whoever can write the database (but does not hold the team
+    key) edits a host row to name RunOnce\\Implant; rollback refuses the run, names the host, writes nothing."""
+    import psycopg
+
+    implant_key = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\RunOnce"
+    lab = make_lab({"h1": START})
+    sim = lab.hosts["h1"].sim
+    code, result = cli.json("apply", "-p", str(playbook(DESIRED)), "--yes")
+    assert code == 0 and result["hosts"][0]["outcome"] == "applied", result
+    with psycopg.connect(pg_journal, password=postgres_server.password, autocommit=True) as conn:
+        (text,) = conn.execute("SELECT changes FROM remediate.hosts WHERE run_id = %s AND host = 'h1'",
+                               (result["run_id"],)).fetchone()
+        changes = json.loads(text)
+        changes[0].update(identity={"hive": "HKLM", "key": implant_key, "name": "Implant"},
+                          before={"exists": True, "type": "REG_SZ", "data": "C:\\evil\\implant.exe"},
+                          after={"exists": False}, description="HKLM\\...\\RunOnce\\Implant")
+        conn.execute("UPDATE remediate.hosts SET changes = %s WHERE run_id = %s AND host = 'h1'",
+                     (json.dumps(changes), result["run_id"]))
+    writes = sim.writes
+    code, out, err = cli("rollback", result["run_id"])
+    assert code == 3, (out, err)
+    assert "integrity" in err and "h1" in err and "nothing was written" in err
+    assert sim.writes == writes
+    assert implant_key not in sim.registry.snapshot().get("HKLM", {})
