@@ -263,3 +263,46 @@ def test_environment_of_the_import_stays_the_callers(cli, windows_ini):
     before = {k: v for k, v in os.environ.items() if k.startswith("ANSIBLE_")}
     cli("inventory", "import", str(windows_ini))
     assert {k: v for k, v in os.environ.items() if k.startswith("ANSIBLE_")} == before
+
+
+# The Windows guide's CredSSP host: remediate offers no transport that hands the password to the server
+# (docs/security.md, "CredSSP is left out"); the import says what it chose instead, and validate accepts it.
+CREDSSP_INI = f"""\
+[credssp_upn]
+ex-upn.example.com
+
+[credssp_upn:vars]
+ansible_connection=winrm
+ansible_user=svc-remediate@EXAMPLE.COM
+ansible_password={PASSWORD}
+ansible_winrm_transport=credssp
+
+[credssp_down]
+ex-down.example.com
+
+[credssp_down:vars]
+ansible_connection=winrm
+ansible_user=EXAMPLE\\svc-remediate
+ansible_password={PASSWORD}
+ansible_winrm_transport=credssp
+"""
+
+
+def test_credssp_is_imported_as_kerberos_or_ntlm_with_a_note(cli, write, tmp_path, monkeypatch):
+    source = tmp_path / "ansible" / "hosts"
+    source.parent.mkdir()
+    source.write_text(CREDSSP_INI)
+    out = tmp_path / "inventory.yaml"
+    code, stdout, stderr = _import(cli, source, out, "--json")
+    assert code == 0, stderr
+    report = json.loads(stdout)
+    hosts = load_inventory(out).hosts
+    assert hosts["ex-upn.example.com"].connection.transport == AuthTransport.KERBEROS
+    down = hosts["ex-down.example.com"].connection
+    assert (down.transport, down.user) == (AuthTransport.NTLM, "EXAMPLE\\svc-remediate")
+    notes = "\n".join(report["notes"])
+    assert "ex-upn.example.com: CredSSP imported as kerberos: remediate does not hand the password to servers" \
+        in notes
+    assert "ex-down.example.com: CredSSP imported as ntlm" in notes
+    assert "transport: credssp" not in out.read_text() and PASSWORD not in out.read_text() + stdout + stderr
+    _validate(cli, out, write, monkeypatch, list(report["secrets"]))
