@@ -1,0 +1,37 @@
+"""The value model shared by the interpreter and the simulated Windows (remediate/lab/windows/clr.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from remediate.lab.windows import clr
+
+
+@pytest.mark.parametrize(
+    "value, names",
+    [
+        ("x", ["System.String", "System.Object"]),
+        (5, ["System.Int32", "System.ValueType", "System.Object"]),
+        (clr.UInt32(5), ["System.UInt32", "System.ValueType", "System.Object"]),
+        (True, ["System.Boolean", "System.ValueType", "System.Object"]),
+        (clr.TypedArray("System.Byte", [1]), ["System.Byte[]", "System.Array", "System.Object"]),
+        (clr.FileNotFoundException("x"), ["System.IO.FileNotFoundException", "System.IO.IOException",
+                                          "System.SystemException", "System.Exception"]),
+    ],
+)
+def test_type_names_most_derived_first(value, names):
+    assert clr.type_names(value) == names
+
+
+def test_hashtable_keys_are_case_insensitive_and_keep_their_first_spelling():
+    table = clr.Hashtable([("Name", 1)])
+    table["NAME"] = 2
+    assert list(table) == ["Name"] and table["name"] == 2 and table["missing"] is None
+    with pytest.raises(clr.ArgumentException):
+        table.add("name", 3)
+
+
+@pytest.mark.parametrize("kind, value", [(clr.Byte, 256), (clr.UInt32, -1), (clr.Int16, 40000)])
+def test_fixed_width_integers_refuse_values_out_of_range(kind, value):
+    with pytest.raises(clr.OverflowException):
+        kind(value)
