@@ -25,6 +25,13 @@ TypeError from the call) becomes PowerShell's "Cannot find an overload" MethodEx
 whose .NET return type is `void` returns `VOID`; one that returns null returns `None`. Static members are functions
 decorated with `@static` (called with the `Runtime` first) and `@static_property`; constructors are
 `new(cls, rt, *args)` classmethods. Members of Python builtins (`str`, `list`, `int`, ...) come from `ADAPTERS`.
+A `DotNetObject` that is a .NET IEnumerable defines `__iter__`: PowerShell enumerates it in `foreach` and unrolls it
+in a pipeline (SearchResultCollection, PropertyValueCollection, ...); one with an indexer (the `Item` parameterized
+property: `$results[0]`, `$entry.Properties['cn']`) defines `__getitem__`. `len()` is not `.Count`: a type that has
+a Count property defines it as a property.
+
+COM: `COM_CLASSES` maps a ProgID to a factory `(rt) -> object` that `New-Object -ComObject` calls; the factory
+raises the COMException Windows gives where the class is not registered on that machine (REGDB_E_CLASSNOTREG).
 
 Errors: a .NET exception is a `DotNetException` subclass whose `TYPE_NAME` is its .NET name; `typed catch` matches
 along the Python MRO (`clr.type_names(exc)`). A cmdlet reports a non-terminating error with
@@ -365,7 +372,22 @@ DirectoryNotFoundException = exception_type("System.IO.DirectoryNotFoundExceptio
                                             "Attempted to access a path that is not on the disk.")
 SecurityException = exception_type("System.Security.SecurityException", SystemException, "Security error.")
 ExternalException = exception_type("System.Runtime.InteropServices.ExternalException", SystemException)
+# ExternalException.ErrorCode is the HRESULT as a signed Int32; .NET's default is E_FAIL (0x80004005). An instance
+# MAY set its own (`com_error`).
+ExternalException.ErrorCode = -2147467259  # type: ignore[attr-defined]
 COMException = exception_type("System.Runtime.InteropServices.COMException", ExternalException)
+
+
+def hresult(code: int) -> int:
+    """An HRESULT written as 0x8xxxxxxx, as the signed Int32 that `ErrorCode` and `HResult` hold."""
+    return code - 2**32 if code >= 2**31 else code
+
+
+def com_error(code: int, message: str, cls: type[DotNetException] | None = None) -> DotNetException:
+    """A COMException (or subclass `cls`) with ErrorCode set to the HRESULT `code` (0x80070005 -> -2147024891)."""
+    error = (cls or COMException)(message)
+    error.ErrorCode = hresult(code)  # type: ignore[attr-defined]
+    return error
 
 
 @dataclass
@@ -460,6 +482,12 @@ def cmdlet(name: str, *params: Param, **options: Any) -> Callable[[Callable[...,
         return function
 
     return declare
+
+
+# ---- COM classes ---------------------------------------------------------------------------------------------
+
+# ProgID (casefolded) -> factory(rt) for `New-Object -ComObject` (see the module docstring). Filled by simulations.
+COM_CLASSES: dict[str, Callable[[Runtime], Any]] = {}
 
 
 # ---- small .NET conversions that simulations need for method arguments ---------------------------------------
