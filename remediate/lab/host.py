@@ -69,9 +69,10 @@ class SimHost:
         """
         expected_command, expected_arguments = agent.command_line()
         if command.lower() not in (expected_command, expected_command.removesuffix(".exe")):
-            # What cmd.exe says about a program it cannot find.
-            message = f"'{command}' is not recognized as an internal or external command,\r\n" \
-                      "operable program or batch file.\r\n"
+            # Not a pretended cmd.exe error: another client (Ansible's `hostname`, a person's `ipconfig`) is told
+            # plainly what this host is, so a failure is not mistaken for a Windows problem.
+            message = f"lab: this simulated Windows host runs only powershell.exe with the remediate agent; " \
+                      f"'{command}' is not run here\r\n"
             return b"", message.encode("utf-8", "replace"), 1
         # WinRS hands Windows one command line; pywinrm sends all arguments joined by spaces as one element.
         # The agent's arguments hold no spaces or quotes, so splitting on whitespace is what Windows does to them.

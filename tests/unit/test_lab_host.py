@@ -53,12 +53,13 @@ def test_apply_round_trip_with_hostile_data(host: SimHost) -> None:
     assert host.registry.get("HKLM", KEY, hostile)["data"] == hostile
 
 
-@pytest.mark.parametrize("command", ["cmd.exe", "powershell.exe.bak", "pwsh"])
-def test_foreign_command_is_not_recognized(host: SimHost, command: str) -> None:
+@pytest.mark.parametrize("command", ["cmd.exe", "powershell.exe.bak", "pwsh", "hostname", "ipconfig"])
+def test_foreign_command_is_told_what_the_lab_runs(host: SimHost, command: str) -> None:
     _, arguments = agent.command_line()
     stdout, stderr, code = host.run_command(command, arguments, b"")
     assert (stdout, code) == (b"", 1)
-    assert stderr.startswith(f"'{command}' is not recognized as an internal or external command".encode())
+    assert stderr.decode() == (f"lab: this simulated Windows host runs only powershell.exe with the remediate agent; "
+                               f"'{command}' is not run here\r\n")
     assert host.op_log == []
 
 
