@@ -22,6 +22,12 @@ function Initialize-ExchangeShell
     {
         return
     }
+    # PowerShell 6 and later have no snap-ins: Get-PSSnapin does not exist there, and a missing command is an error
+    # that -ErrorAction does not silence.
+    if (-not (Get-Command Get-PSSnapin -ErrorAction SilentlyContinue))
+    {
+        throw (New-Object System.InvalidOperationException ('the Exchange snap-ins need Windows PowerShell 5.1 or earlier; this host runs PowerShell ' + $PSVersionTable.PSVersion.ToString()))
+    }
     foreach ($snapin in @('Microsoft.Exchange.Management.PowerShell.SnapIn', 'Microsoft.Exchange.Management.PowerShell.E2010', 'Microsoft.Exchange.Management.PowerShell.Admin'))
     {
         if (Get-PSSnapin -Registered -Name $snapin -ErrorAction SilentlyContinue)

@@ -142,7 +142,9 @@ function Enter-HostLock
                 return @{ state = 'locked'; holder = $previous }
             }
             Write-LockStream $stream (ConvertTo-AgentJson $mine)
-            if ($null -ne $previous -and $previous['run_id'] -ceq $runId)
+            # This run's own live lock is simply renewed; its own expired one was open to others meanwhile and is
+            # reported as taken over, as any expired lock is.
+            if ($null -ne $previous -and $previous['run_id'] -ceq $runId -and -not $previous['expired'])
             {
                 $previous = $null
             }

@@ -55,8 +55,9 @@ function Test-MailNothingFound
     return $false
 }
 
-# Windows Server 2003 (PowerShell 2.0, classic event log): Get-EventLog, filtered on EventID. Not on InstanceId:
-# a classic entry's InstanceId carries the severity and facility bits above the ID the viewer shows.
+# Windows Server 2003 (PowerShell 2.0, classic event log): Get-EventLog, filtered on the low 16 bits of InstanceId,
+# the ID Event Viewer shows and Get-WinEvent's Id matches. Not on EventID: .NET documents it as InstanceId with only
+# the two severity bits removed, so the customer and facility bits stay in it.
 function Find-MailClassicEventTimes
 {
     param([string]$Log, [string]$Source, [long]$EventId, [System.DateTime]$Since)
@@ -76,7 +77,7 @@ function Find-MailClassicEventTimes
     $times = New-Object System.Collections.ArrayList
     foreach ($entry in $entries)
     {
-        if ([long]$entry.EventID -eq $EventId)
+        if (([long]$entry.InstanceId -band 0xFFFF) -eq $EventId)
         {
             [void]$times.Add($entry.TimeGenerated)
         }

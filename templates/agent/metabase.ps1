@@ -159,8 +159,10 @@ function Set-MetabaseProperty
     [string]$type = Get-TextArg $OpArgs 'type'
     $data = ConvertTo-MetabaseData $type $OpArgs['value']
     $entry = Get-MetabaseEntry $where
-    $entry.Put($where['Property'], $data)
-    $entry.SetInfo()
+    # ADSI methods called through PowerShell's DirectoryEntry adapter return their COM result ($null), which would
+    # join the function's output.
+    [void]$entry.Put($where['Property'], $data)
+    [void]$entry.SetInfo()
     return $null
 }
 
@@ -173,8 +175,8 @@ function Clear-MetabaseProperty
     $entry = Get-MetabaseEntry $where
     if (Test-MetabaseLocal $entry $where)
     {
-        $entry.PutEx(1, $where['Property'], $null)
-        $entry.SetInfo()
+        [void]$entry.PutEx(1, $where['Property'], $null)
+        [void]$entry.SetInfo()
     }
     return $null
 }

@@ -30,10 +30,25 @@ function Get-InetsrvPath
     return [System.IO.Path]::Combine($inetsrv, $Name)
 }
 
+# SHA256.Create() is SHA256Managed, which .NET refuses on hosts that enforce the FIPS policy; the FIPS-validated
+# SHA256CryptoServiceProvider (.NET 3.5, System.Core) is taken where it exists. Without it (Windows Server 2003 with
+# .NET 2.0 only) a FIPS host gets .NET's own message, which names the policy.
+function New-Sha256
+{
+    try
+    {
+        return (New-Object System.Security.Cryptography.SHA256CryptoServiceProvider)
+    }
+    catch
+    {
+        return [System.Security.Cryptography.SHA256]::Create()
+    }
+}
+
 function Get-FileSha256
 {
     param([string]$Path)
-    $sha = [System.Security.Cryptography.SHA256]::Create()
+    $sha = New-Sha256
     try
     {
         $hash = $sha.ComputeHash([System.IO.File]::ReadAllBytes($Path))
@@ -128,7 +143,7 @@ function Get-MetabaseHistoryFiles
 }
 
 # Keeps a copy of the file as inetsrv\remediate-backup\MetaBase-<UTC time>-<sha256>.xml (once per content) and
-# answers its path. The folder inherits inetsrv's ACL (SYSTEM and Administrators): the metabase holds secrets.
+# answers its path, with MetaBase.xml's own ACL.
 function Backup-MetabaseFile
 {
     param([string]$Path)
@@ -143,6 +158,11 @@ function Backup-MetabaseFile
     $stamp = [System.DateTime]::UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
     $target = [System.IO.Path]::Combine($folder, 'MetaBase-' + $stamp + '-' + $digest + '.xml')
     [System.IO.File]::Copy($Path, $target, $false)
+    # File.Copy gives the copy its folder's inherited ACL, not MetaBase.xml's own (the metabase holds secrets): the
+    # source's effective ACL is set on the copy, protected from inheritance.
+    $acl = [System.IO.File]::GetAccessControl($Path)
+    $acl.SetAccessRuleProtection($true, $true)
+    [System.IO.File]::SetAccessControl($target, $acl)
     return $target
 }
 
@@ -182,18 +202,41 @@ function Copy-MetabaseWithIisStopped
             [void]$running.Add([string]$dependent.ServiceName)
         }
     }
-    Stop-Service -Name 'IISADMIN' -Force
+    $restart = New-Object System.Collections.ArrayList
+    [void]$restart.Add('IISADMIN')
+    for ($i = $running.Count - 1; $i -ge 0; $i--)
+    {
+        [void]$restart.Add([string]$running[$i])
+    }
+    $restartError = $null
     try
     {
+        # Inside the try: a dependent that refuses to stop throws here under 'Stop', and the finally must still
+        # start IIS Admin and the services that were running (SMTP among them).
+        Stop-Service -Name 'IISADMIN' -Force
         [System.IO.File]::Copy($Source, $Target, $true)
     }
     finally
     {
-        Start-Service -Name 'IISADMIN'
-        for ($i = $running.Count - 1; $i -ge 0; $i--)
+        # Each start on its own: one that fails must not leave the others stopped.
+        foreach ($name in $restart)
         {
-            Start-Service -Name ([string]$running[$i])
+            try
+            {
+                Start-Service -Name $name
+            }
+            catch
+            {
+                if ($null -eq $restartError)
+                {
+                    $restartError = $_
+                }
+            }
         }
+    }
+    if ($null -ne $restartError)
+    {
+        throw $restartError
     }
 }
 

@@ -137,6 +137,21 @@ function ConvertTo-RegistryData
 
 # Microsoft.Win32.RegistryKey, not the registry provider: provider paths treat * ? [ ] as wildcards, and
 # value names holding them could not be read or written.
+# GetValue answers null both for a missing value and for the kinds .NET does not read (REG_LINK, REG_RESOURCE_LIST,
+# REG_FULL_RESOURCE_DESCRIPTOR, REG_RESOURCE_REQUIREMENTS_LIST, unknown numbers): the value's name tells them apart.
+function Test-RegistryValueName
+{
+    param($Key, [string]$Name)
+    foreach ($existing in $Key.GetValueNames())
+    {
+        if ([string]::Equals([string]$existing, $Name, [System.StringComparison]::OrdinalIgnoreCase))
+        {
+            return $true
+        }
+    }
+    return $false
+}
+
 function Get-RegistryValue
 {
     param($OpArgs)
@@ -152,11 +167,15 @@ function Get-RegistryValue
     {
         $options = [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames
         $data = $key.GetValue($name, $null, $options)
-        if ($null -eq $data)
+        $kind = 'None'
+        if ($null -ne $data)
+        {
+            $kind = $key.GetValueKind($name).ToString()
+        }
+        elseif (-not (Test-RegistryValueName $key $name))
         {
             return @{ exists = $false }
         }
-        $kind = $key.GetValueKind($name).ToString()
     }
     finally
     {

@@ -117,7 +117,14 @@ function Invoke-SmtpProbe
     $banner = $null
     $ehlo = New-Object System.Collections.ArrayList
     $problem = $null
-    $client = New-Object System.Net.Sockets.TcpClient
+    # TcpClient's parameterless constructor makes an IPv4 socket (.NET 2.0 to 4.x): an IPv6 literal needs the
+    # InterNetworkV6 family, or BeginConnect throws NotSupportedException. Only IP literals hold a colon.
+    $family = [System.Net.Sockets.AddressFamily]::InterNetwork
+    if ($target.Contains(':'))
+    {
+        $family = [System.Net.Sockets.AddressFamily]::InterNetworkV6
+    }
+    $client = New-Object System.Net.Sockets.TcpClient ($family)
     try
     {
         try

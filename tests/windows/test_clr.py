@@ -35,3 +35,13 @@ def test_hashtable_keys_are_case_insensitive_and_keep_their_first_spelling():
 def test_fixed_width_integers_refuse_values_out_of_range(kind, value):
     with pytest.raises(clr.OverflowException):
         kind(value)
+
+
+@pytest.mark.parametrize("since, framework, expected", [("2.0", "2.0", True), ("3.5", "2.0", False),
+                                                        ("3.5", "4.5.1", True), ("4.0", "3.5", False)])
+def test_a_member_exists_only_from_the_framework_that_introduced_it(since, framework, expected):
+    @clr.since(since)
+    def member():  # pragma: no cover - only its mark is read
+        pass
+
+    assert clr.available(member, framework) is expected

@@ -74,7 +74,7 @@ class SimHostLock:
             now_s = now.replace(microsecond=0)
             self.content = _canonical({"run_id": run_id, "owner": owner, "acquired_utc": utc_text(now_s),
                                        "expires_utc": utc_text(now_s + timedelta(seconds=ttl))})
-            if previous is not None and previous["run_id"] == run_id:
+            if previous is not None and previous["run_id"] == run_id and not previous["expired"]:
                 previous = None
             return {"state": "held", "taken_over": previous}
 

@@ -216,13 +216,34 @@ class Runtime(Protocol):
 
 
 class DotNetObject:
-    """Base of every simulated .NET object. Subclasses set `TYPE_NAME` (full name) and MAY set `TYPE_ALIASES`."""
+    """Base of every simulated .NET object. Subclasses set `TYPE_NAME` (full name) and MAY set `TYPE_ALIASES` and
+    `SINCE`, the .NET Framework version that introduced the type (a host with an older framework cannot find it)."""
 
     TYPE_NAME: ClassVar[str] = "System.Object"
     TYPE_ALIASES: ClassVar[tuple[str, ...]] = ()
+    SINCE: ClassVar[str] = "2.0"
 
     def ToString(self) -> str:  # noqa: N802 - .NET names
         return self.TYPE_NAME
+
+
+def since(version: str) -> Callable[[Any], Any]:
+    """Marks a member (method, property, static) as introduced by .NET Framework `version` ("3.5", "4.0", ...):
+    on a host with an older framework the member does not exist (PowerShell's "doesn't contain a method named")."""
+
+    def mark(member: Any) -> Any:
+        target = member.__func__ if isinstance(member, staticmethod) else member
+        target = target.fget if isinstance(target, property) else target
+        target.__clr_since__ = version
+        return member
+
+    return mark
+
+
+def available(item: Any, framework: str) -> bool:
+    """Whether a type or member marked with `SINCE` / `@since` exists on a host whose .NET Framework is `framework`."""
+    version = getattr(item, "SINCE", None) or getattr(item, "__clr_since__", None) or "2.0"
+    return tuple(map(int, version.split("."))) <= tuple(map(int, framework.split(".")))
 
 
 def static(function: Callable[..., Any]) -> staticmethod:

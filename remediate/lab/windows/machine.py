@@ -19,6 +19,9 @@ class Machine:
         ps = str(facts.get("ps_version") or "5.1")
         # Where Windows PowerShell 2.0 and 5.1 differ, the interpreter and the simulations follow the host.
         self.ps_version: int = 2 if ps.startswith("2") else 5
+        # The newest .NET Framework each platform has out of the box: 2.0 with WMF 2.0 on Server 2003 (3.5 is an
+        # optional install there), 4.5.1 on 2012 R2, 4.7.2 on 2019 (clr.available decides what a host can use).
+        self.framework: str = {"5.2": "2.0", "6.3": "4.5.1"}.get(self.os_version[:3], "4.7.2")
 
     def __getattr__(self, name: str) -> Any:
         # The state domains (machine.registry, machine.services, ...) are the host's.
