@@ -213,6 +213,9 @@ class Runtime(Protocol):
 
     machine: Any  # remediate.lab.windows.machine.Machine: the simulated host's state and clock
     ps_version: int  # 2 or 5: where Windows PowerShell 2.0 and 5.1 differ, the simulation follows the host's
+    # The process's standard streams (System.Console.Out / Console.Error write here): text objects with `write`.
+    stdout: Any
+    stderr: Any
 
 
 class DotNetObject:
@@ -337,6 +340,31 @@ _BUILTIN_NAMES: list[tuple[type, list[str]]] = [
 # Python builtin type -> a class whose methods and properties are that type's .NET members; each takes the value
 # as its first argument (`ADAPTERS[str].Substring(value, 1)`). Filled by the modules that implement them.
 ADAPTERS: dict[type, type] = {}
+
+
+class PSReference(DotNetObject):
+    """System.Management.Automation.PSReference, what `[ref]$x` makes: a .NET method's `out`/`ref` argument.
+
+    A simulated method such as `Int64.TryParse(s, styles, culture, [ref]$n)` assigns `ref.Value = result`; the
+    interpreter's reference writes through to the variable (about_Ref).
+    """
+
+    TYPE_NAME: ClassVar[str] = "System.Management.Automation.PSReference"
+
+    def __init__(self, get: Callable[[], Any], set_: Callable[[Any], None]) -> None:
+        self._get = get
+        self._set = set_
+
+    @property
+    def Value(self) -> Any:  # noqa: N802
+        return self._get()
+
+    @Value.setter
+    def Value(self, value: Any) -> None:  # noqa: N802
+        self._set(value)
+
+
+register(PSReference)
 
 
 # ---- exceptions and error records ----------------------------------------------------------------------------
