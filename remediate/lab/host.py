@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from remediate import agent
+from remediate.lab import symptoms
 from remediate.lab.agent_sim import MalformedRequest, execute
 from remediate.lab.state.directory import SimDirectory
 from remediate.lab.state.exchange import SimExchange
@@ -28,7 +29,7 @@ from remediate.lab.state.services import SimServices
 _STATE_DOMAINS = {"exchange", "registry"}
 _STATE_DOMAINS |= {"metabase", "directory"}  # IIS 6 SMTP metabase, Exchange 2003 AD (DS2MB)
 _STATE_DOMAINS |= {"services", "firewall", "defender"}  # Windows host settings
-_STATE_DOMAINS |= {"mail"}  # clock, event log, queues: symptoms of the others' causes (lab/symptoms.py); last
+_STATE_DOMAINS |= {"mail"}  # clock, event log, queues: symptoms of the others' causes (lab/symptoms.py)
 
 
 @dataclass
@@ -49,7 +50,7 @@ class SimHost:
     services: SimServices = field(default_factory=SimServices)  # Windows services and their dependencies
     firewall: SimFirewall = field(default_factory=SimFirewall)  # host firewall rules (NetSecurity/COM/none)
     defender: SimDefender = field(default_factory=SimDefender)  # Defender exclusion lists
-    mail: SimMail = field(default_factory=SimMail)  # after every cause domain: its before_command reads them
+    mail: SimMail = field(default_factory=SimMail)  # stepped by symptoms.tick after every domain's before_command
     op_log: list[tuple[str, Any]] = field(default_factory=list)
     fail_ops: set[str] = field(default_factory=set)
     fail_after: dict[str, int] = field(default_factory=dict)
@@ -89,6 +90,7 @@ class SimHost:
             before_command = getattr(getattr(self, domain), "before_command", None)
             if before_command is not None:
                 before_command(self)
+        symptoms.tick(self)  # one simulated minute with the causes the host shows now (after DS2MB, before the agent)
         try:
             answer = execute(self, request)
         except MalformedRequest as exc:

@@ -35,6 +35,15 @@ PLATFORMS: dict[str, dict[str, Any]] = {
 }
 
 
+def is_legacy(host: Any) -> bool:
+    """Exchange 2000/2003 (facts' exchange_version 5.x/6.x): the transport of IIS SMTP, which logs event 4006."""
+    return str(host.facts.get("exchange_version") or "").startswith(("5.", "6."))
+
+
+def has_exchange(host: Any) -> bool:
+    return bool(host.facts.get("exchange_version"))
+
+
 def facts_for(platform: str, hostname: str, antivirus: list[str]) -> dict[str, Any]:
     return {**PLATFORMS[platform], "hostname": hostname.upper(), "antivirus": list(antivirus)}
 

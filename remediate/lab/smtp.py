@@ -44,17 +44,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from remediate.lab.network import LabNetwork
+from remediate.lab.platforms import is_legacy
+from remediate.lab.state.mail import DNS_DOMAIN as DOMAIN
 
 MAX_SESSIONS = 32
 MAX_COMMANDS = 100
 IDLE_SECONDS = 60.0
 MAX_COMMAND = 2048
 MAX_MESSAGE = 1024 * 1024
-DOMAIN = "lab.example"
 
 EHLO_2003 = ["TURN", "SIZE", "ETRN", "PIPELINING", "DSN", "ENHANCEDSTATUSCODES", "8bitmime", "BINARYMIME",
              "CHUNKING", "VRFY", "X-EXPS GSSAPI NTLM LOGIN", "X-EXPS=LOGIN", "AUTH GSSAPI NTLM LOGIN", "AUTH=LOGIN",
@@ -120,13 +119,9 @@ def service_state(sim: Any, name: str) -> str | None:
     return state if isinstance(state, str) or state is None else "running"
 
 
-def is_exchange_2003(sim: Any) -> bool:
-    return str(sim.facts.get("exchange_version") or "").startswith(("6.", "5."))
-
-
 def host_greeting(sim: Any) -> Greeting:
     fqdn = f"{(sim.facts.get('hostname') or sim.name).lower()}.{DOMAIN}"
-    if is_exchange_2003(sim):
+    if is_legacy(sim):
         custom = _call(getattr(sim, "metabase", None), "effective", "/LM/SMTPSVC/1", "ConnectResponse")
         if isinstance(custom, dict):
             custom = custom.get("value", custom.get("data"))
@@ -146,7 +141,7 @@ def host_running(sim: Any) -> bool:
     and, on 2013+, MSExchangeFrontEndTransport, which owns port 25 there) and its host firewall lets TCP 25 in. A
     blocked port is refused here where Windows Firewall would drop: the lab filters no packets, and the probe
     calls both unreachable."""
-    names = ("SMTPSVC",) if is_exchange_2003(sim) else ("MSExchangeFrontEndTransport", "MSExchangeTransport")
+    names = ("SMTPSVC",) if is_legacy(sim) else ("MSExchangeFrontEndTransport", "MSExchangeTransport")
     states = [service_state(sim, name) for name in names]
     if all(state is None for state in states) or any(state not in (None, "running") for state in states):
         return False
@@ -252,6 +247,13 @@ async def _session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, g
             await say("500 5.3.3 Unrecognized command")
 
 
+class PathModel(Protocol):
+    """What a listener asks of the lab's network (remediate/lab/network.py, which builds the listeners): named here
+    rather than imported, so network.py -> smtp.py is the only direction between the two modules."""
+
+    def masked(self, name: str) -> bool: ...
+
+
 @dataclass
 class Listener:
     """One SMTP service's address. `greeting` and `running` are asked at every connection / sync."""
@@ -259,7 +261,7 @@ class Listener:
     name: str
     greeting: Callable[[], Greeting]
     running: Callable[[], bool]
-    network: LabNetwork
+    network: PathModel
     port: int = 0
     server: asyncio.AbstractServer | None = None
     holder: socket.socket | None = None  # bound, not listening: the port stays ours while the service is down

@@ -1,7 +1,7 @@
 """Causes produce symptoms: the event-4006 causes a simulated host shows drive its mail queue and event log.
 
-`tick(host)` runs once per agent command, before the ops run (SimHost.run_command calls every state domain's
-`before_command`; the mail domain's is this). It collects the host's active causes and lets one simulated minute
+`tick(host)` runs once per agent command, before the agent runs (SimHost.run_command calls it after every state
+domain's `before_command`). It collects the host's active causes and lets one simulated minute
 pass on `host.mail` (remediate/lab/state/mail.py): while any cause is active the outbound queue grows in Retry and,
 on Exchange 2000/2003, event 4006 is logged; once none is, no event is logged and the queue drains.
 
@@ -29,19 +29,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from remediate.lab.platforms import has_exchange, is_legacy
+
 SAV_KEY = "SOFTWARE\\INTEL\\LANDesk\\VirusProtect6\\CurrentVersion\\Storages"
 SAV_FILESYSTEM = SAV_KEY + "\\Filesystem\\RealTimeScan"
 SAV_INTERNET_MAIL = SAV_KEY + "\\InternetMail\\RealTimeScan"  # the reference's lead only: UNCONFIRMED
 _REPLY_220 = re.compile(r"220(?:[ -]|$)")
-
-
-def is_legacy(host: Any) -> bool:
-    """Exchange 2000/2003: the transport of IIS SMTP, which logs event 4006."""
-    return str(host.facts.get("exchange_version") or "").startswith(("5.", "6."))
-
-
-def has_exchange(host: Any) -> bool:
-    return bool(host.facts.get("exchange_version"))
 
 
 def active_causes(host: Any) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 
 from remediate.lab.ops.args import text_arg
 from remediate.lab.state import InvalidArgument, StateError
-from remediate.lab.symptoms import has_exchange, is_legacy
+from remediate.lab.platforms import has_exchange, is_legacy
 
 MAX_QUEUES = 200
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}")  # the agent's pattern, \z-anchored there

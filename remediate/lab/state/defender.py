@@ -2,7 +2,8 @@
 
 `installed` False is a host without Defender (Windows Server 2003, a 2012 R2 server without the unified agent):
 every op fails with the message the agent gives when Get-MpPreference is missing. The lists hold entries as they
-were added (spelling kept); lookups compare on `wintext.normalize_path` + `wintext.fold`, as the agent does.
+were added (spelling kept); lookups compare as Windows resolves paths and names (remediate/lab/state/wintext.py:
+two spellings of one folder are one entry; a process entry is a file name, compared the same way).
 `remove` takes out every entry equal to the value, so the value reads as absent afterwards.
 
 `load()` takes `{"installed": bool, "exclusions": {"path": [...], "process": [...]}}`; each key given replaces
@@ -16,14 +17,14 @@ import threading
 from typing import Any
 
 from remediate.lab.state import InvalidArgument, StateError
-from remediate.resources.wintext import fold, normalize_path
+from remediate.lab.state.wintext import folder_key, same_path, upper_invariant
 
 TYPES = ("path", "process")
 NOT_INSTALLED_MESSAGE = "Microsoft Defender Antivirus is not installed: Get-MpPreference is not available"
 
 
 def same_entry(left: str, right: str) -> bool:
-    return fold(normalize_path(left)) == fold(normalize_path(right))
+    return same_path(left, right)
 
 
 class SimDefender:
@@ -59,8 +60,8 @@ class SimDefender:
     def excludes(self, type_: str, suffix: str) -> bool:
         """Whether an entry of that type ends with `suffix` (compared as Windows would): for `active_causes`."""
         with self.lock:
-            want = fold(normalize_path(suffix))
-            return self.installed and any(fold(normalize_path(e)).endswith(want) for e in self.exclusions[type_])
+            want = folder_key(suffix)
+            return self.installed and any(folder_key(e).endswith(want) for e in self.exclusions[type_])
 
     def load(self, data: dict[str, Any] | None) -> None:
         with self.lock:
@@ -78,7 +79,7 @@ class SimDefender:
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
             return {"installed": self.installed,
-                    "exclusions": {t: sorted(self.exclusions[t], key=fold) for t in TYPES}}
+                    "exclusions": {t: sorted(self.exclusions[t], key=upper_invariant) for t in TYPES}}
 
     # ------------------------------------------------------------------------------------------------- internals
 

@@ -36,8 +36,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from remediate.lab.state import InvalidArgument, StateError
-from remediate.resources.exchange_send_connector import IPV4, is_wire_smart_host
-from remediate.resources.wintext import fold
+from remediate.lab.state import wintext
 
 # The snap-ins the agent loads, newest first (templates/agent/exchange.ps1 holds the same constants).
 SNAPIN_2013 = "Microsoft.Exchange.Management.PowerShell.SnapIn"
@@ -58,6 +57,26 @@ PORT_INVALID = "Set-SendConnector: Port must be a whole number from 0 to 65535"
 BANNER_INVALID = "Set-ReceiveConnector: Banner must be $null (the default banner) or one line that starts with '220 '"
 
 
+# Set-SendConnector's SmartHosts (office-docs-powershell exchange/exchange-ps/exchange/Set-SendConnector.md):
+# "one or more FQDNs, such as server.contoso.com, or one or more IP addresses ... If you enter an IP address, you must
+# enter the IP address as a literal. For example, 10.10.1.1." An FQDN is a DNS host name as RFC 1123 section 2.1
+# defines it on RFC 1035's syntax: labels of letters, digits and hyphens, neither first nor last a hyphen, 1-63
+# characters each, at most 253 characters in all, and "the highest-level component label will be alphabetic" (a
+# name is never all digits, so 10.1.1.300 is neither). Names are case-insensitive (RFC 4343): kept as given. The
+# IP literal is IPv4 dotted decimal, as the page's example; Exchange shows it in brackets (`[10.1.1.5]`).
+# IPv6 smart hosts are not modelled (refused with a message saying so).
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
+def is_host_name(text: str) -> bool:
+    """An FQDN as SmartHosts takes it (see above)."""
+    labels = text.split(".")
+    return (len(text) <= 253 and all(_LABEL.fullmatch(label) for label in labels)
+            and not labels[-1].isdigit())
+
+
 def smart_host_problem(text: str) -> str:
     return (f"smart host '{text}' must be a lowercase host name such as relay.contoso.com or an IPv4 literal "
             "in brackets such as [10.0.0.25]")
@@ -68,13 +87,13 @@ def wire_smart_hosts(hosts: list[str]) -> list[str]:
     out = []
     for host in hosts:
         text = host.lower()
-        out.append(f"[{text}]" if IPV4.fullmatch(text) else text)
+        out.append(f"[{text}]" if IPV4.fullmatch(text) else text)  # the agent brackets a bare IPv4 address
     return sorted(out)
 
 
 def same_name(left: str, right: str) -> bool:
-    """.NET's OrdinalIgnoreCase, as the Windows-host kinds compare names (remediate.resources.wintext.fold)."""
-    return fold(left) == fold(right)
+    """Exchange compares object names as .NET's OrdinalIgnoreCase (remediate/lab/state/wintext.py)."""
+    return wintext.same_name(left, right)
 
 
 def banner_ok(banner: Any) -> bool:
@@ -351,7 +370,11 @@ def _parse_smart_host(text: str) -> str:
     """What Exchange keeps of a smart host given to the cmdlet: an IP as a bracketed literal, a name as given."""
     if IPV4.fullmatch(text):
         return f"[{text}]"
-    if not is_wire_smart_host(text.lower()):
+    if text.startswith("[") and text.endswith("]") and IPV4.fullmatch(text[1:-1]):
+        return text  # as Get-SendConnector shows it, so a scenario may load what a snapshot wrote
+    if ":" in text:
+        raise InvalidArgument(f"smart host '{text}': IPv6 smart hosts are not modelled by the lab")
+    if not is_host_name(text):
         raise InvalidArgument(smart_host_problem(text))
     return text
 

@@ -23,7 +23,7 @@ import threading
 from typing import Any
 
 from remediate.lab.state import InvalidArgument, StateError
-from remediate.resources.wintext import fold
+from remediate.lab.state.wintext import same_name
 
 APIS = ("netsecurity", "com", "none")
 RULE_FIELDS = ("direction", "protocol", "local_port", "action", "enabled")
@@ -141,7 +141,7 @@ class SimFirewall:
             raise StateError(READ_ONLY_MESSAGE)
 
     def _one(self, name: str) -> dict[str, Any] | None:
-        found = [r for r in self.rules if fold(r["name"]) == fold(name)]
+        found = [r for r in self.rules if same_name(r["name"], name)]  # names compare as OrdinalIgnoreCase
         if len(found) > 1:
             raise StateError(ambiguous_message(name, len(found)))
         return found[0] if found else None

@@ -1,8 +1,9 @@
 """Simulated mail flow of one host: its clock, its Application event log and its outbound mail queue.
 
 The lab's symptoms of event 4006 live here; what makes them appear is `remediate.lab.symptoms`, which steps this
-state once per agent command (`before_command`, called by SimHost.run_command before the ops run) with the
-event-4006 causes the other domains report. Every host has outbound mail:
+state once per agent command (`symptoms.tick`, called by SimHost.run_command after every domain's `before_command`
+and before the agent runs) with the event-4006 causes the other domains report. This module imports neither
+symptoms nor the SMTP listeners: state is the lab's lowest layer. Every host has outbound mail:
 
 - **Clock.** `clock` is the host's simulated UTC time: it starts at the real time when the state is made (or the
   scenario's `clock`) and advances by `STEP` (one minute) per agent command, and by whatever a test lets pass with
@@ -56,6 +57,9 @@ from typing import Any
 
 from remediate.lab.state import InvalidArgument
 
+# The lab's DNS domain: every simulated host and SMTP peer is <name>.lab.example (RFC 2606 reserves .example). It
+# lives here, the lowest layer that names hosts, so remediate/lab/smtp.py imports it and not the other way round.
+DNS_DOMAIN = "lab.example"
 STEP = timedelta(minutes=1)  # what one agent command lets pass on the host
 WARMUP_MINUTES = 15
 ARRIVALS = 2  # outbound messages submitted per simulated minute
@@ -119,14 +123,6 @@ class SimMail:
         self.last_causes: list[str] = []  # what the latest step saw, for tests and `remediate lab` users
         self.problems: list[str] = []  # a domain's active_causes that raised (remediate.lab.symptoms)
 
-    # ---------------------------------------------------------------------------------------------- the hook
-
-    def before_command(self, host: Any) -> None:
-        """SimHost.run_command calls this once per agent command, before the ops run: one minute passes."""
-        from remediate.lab import symptoms  # symptoms reads every domain; imported late, no import cycle
-
-        symptoms.tick(host)
-
     # ------------------------------------------------------------------------------------------ the simulation
 
     def step(self, causes: list[str], minutes: int, legacy: bool, command: bool = False) -> None:
@@ -175,9 +171,7 @@ class SimMail:
             if self.remote:
                 return dict(self.remote)
             if self.next_hop:
-                from remediate.lab.smtp import DOMAIN
-
-                return {"fqdn": f"{self.next_hop}.{DOMAIN}", "ip": "127.0.0.1"}
+                return {"fqdn": f"{self.next_hop}.{DNS_DOMAIN}", "ip": "127.0.0.1"}
             return dict(DEFAULT_REMOTE)
 
     def has_log(self, log: str) -> bool:

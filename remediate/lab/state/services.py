@@ -1,7 +1,9 @@
 """Simulated Windows services with the Service Control Manager's rules, for `windows_service` and the lab.
 
-Names are case-insensitive (`wintext.fold`) and keep their spelling. Each service has a display name (used in the
-messages Windows' service cmdlets write), a state (`running`, `stopped`, or a transient Get-Service status in snake
+Names are case-insensitive and keep their spelling (CreateService, learn.microsoft.com/windows/win32/api/winsvc/
+nf-winsvc-createservicew: "The service control manager database preserves the case of the characters, but service
+name comparisons are always case insensitive"; the key is OrdinalIgnoreCase's, remediate/lab/state/wintext.py).
+Each service has a display name (used in the messages Windows' service cmdlets write), a state (`running`, `stopped`, or a transient Get-Service status in snake
 case), a start mode (`auto`, `manual`, `disabled`, `boot`, `system`) and the names it depends on. As on Windows:
 
 - starting a service first starts what it depends on, recursively; a disabled service (or dependency) does not
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from remediate.lab.state import InvalidArgument, StateError
-from remediate.resources.wintext import fold
+from remediate.lab.state.wintext import upper_invariant as fold
 
 STATES = ("running", "stopped", "start_pending", "stop_pending", "continue_pending", "pause_pending", "paused")
 START_MODES = ("auto", "manual", "disabled", "boot", "system")
