@@ -249,6 +249,63 @@ def available(item: Any, framework: str) -> bool:
     return tuple(map(int, version.split("."))) <= tuple(map(int, framework.split(".")))
 
 
+class Stream(DotNetObject):
+    """System.IO.Stream (learn.microsoft.com/dotnet/api/system.io.stream): the base every simulated stream shares,
+    so that any reader or writer (StreamReader, StreamWriter, GZipStream, ...) works over any stream (a
+    MemoryStream, a FileStream, a socket's NetworkStream).
+
+    Subclasses implement the Python-level `read_bytes(count) -> bytes` (at most `count` bytes; b"" at the end of the
+    stream; MAY block, as Stream.Read does) and `write_bytes(data)`, and raise the .NET exception Stream.Read/Write
+    would; the .NET members `Read`, `ReadByte`, `Write`, `WriteByte`, `Flush`, `Close`, `Dispose` follow from them.
+    """
+
+    TYPE_NAME: ClassVar[str] = "System.IO.Stream"
+
+    def read_bytes(self, count: int) -> bytes:
+        raise NotSupportedException("Stream does not support reading.")
+
+    def write_bytes(self, data: bytes) -> None:
+        raise NotSupportedException("Stream does not support writing.")
+
+    def Read(self, buffer: Any, offset: Any, count: Any) -> int:  # noqa: N802 - .NET names
+        start, size = to_int(offset), to_int(count)
+        if buffer is None:
+            raise ArgumentNullException("Buffer cannot be null.\r\nParameter name: buffer")
+        if start < 0 or size < 0 or start + size > len(buffer):
+            raise ArgumentException("Offset and length were out of bounds for the array or count is greater than "
+                                    "the number of elements from index to the end of the source collection.")
+        data = self.read_bytes(size) if size else b""
+        buffer[start:start + len(data)] = [Byte(b) for b in data]
+        return len(data)
+
+    def ReadByte(self) -> int:  # noqa: N802
+        data = self.read_bytes(1)
+        return data[0] if data else -1
+
+    def Write(self, buffer: Any, offset: Any, count: Any) -> Any:  # noqa: N802
+        start, size = to_int(offset), to_int(count)
+        if buffer is None:
+            raise ArgumentNullException("Buffer cannot be null.\r\nParameter name: buffer")
+        if start < 0 or size < 0 or start + size > len(buffer):
+            raise ArgumentException("Offset and length were out of bounds for the array or count is greater than "
+                                    "the number of elements from index to the end of the source collection.")
+        self.write_bytes(bytes(int(b) for b in buffer[start:start + size]))
+        return VOID
+
+    def WriteByte(self, value: Any) -> Any:  # noqa: N802
+        self.write_bytes(bytes([to_int(value, Byte)]))
+        return VOID
+
+    def Flush(self) -> Any:  # noqa: N802
+        return VOID
+
+    def Close(self) -> Any:  # noqa: N802
+        return VOID
+
+    def Dispose(self) -> Any:  # noqa: N802
+        return self.Close()
+
+
 def static(function: Callable[..., Any]) -> staticmethod:
     """A .NET static method: `function(rt, *args)`."""
     function.__clr_static__ = "method"  # type: ignore[attr-defined]
@@ -396,6 +453,7 @@ def exception_type(name: str, base: type[DotNetException], default: str | None =
 
 
 register(DotNetException)
+register(Stream)
 SystemException = exception_type("System.SystemException", DotNetException)
 ArgumentException = exception_type("System.ArgumentException", SystemException,
                                    "Value does not fall within the expected range.")
