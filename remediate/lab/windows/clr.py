@@ -396,7 +396,26 @@ _BUILTIN_NAMES: list[tuple[type, list[str]]] = [
 
 # Python builtin type -> a class whose methods and properties are that type's .NET members; each takes the value
 # as its first argument (`ADAPTERS[str].Substring(value, 1)`). Filled by the modules that implement them.
+# A method is a plain function of the class, `Name(value, *args)`; a .NET property is a function marked with
+# `@adapter_property`, `Name(value)` (the interpreter calls it on member access, without parentheses).
+# `adapter_for(value)` finds the class along the value's Python MRO, so Int64 (an int subclass) gets int's members
+# unless it has its own; bool, Char, TypedArray and ArrayList have their own entries where .NET's members differ.
 ADAPTERS: dict[type, type] = {}
+
+
+def adapter_property(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Marks an ADAPTERS member as a .NET property (read with `$value.Name`, not called)."""
+    function.__clr_property__ = True  # type: ignore[attr-defined]
+    return function
+
+
+def adapter_for(value: Any) -> type | None:
+    """The ADAPTERS class for a value: the first of its Python type's MRO that has one."""
+    for python_type in type(value).__mro__:
+        adapter = ADAPTERS.get(python_type)
+        if adapter is not None:
+            return adapter
+    return None
 
 
 class PSReference(DotNetObject):
