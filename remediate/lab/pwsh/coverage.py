@@ -1,0 +1,97 @@
+"""Which statements of a script the interpreter ran: the agent's coverage (issue 18, item 5).
+
+A line is executable when a statement starts on it: a pipeline or assignment, an `if`/`switch`/loop/`try` header,
+`return`/`throw`/`break`/`continue`/`exit`. Function definitions and comments are not: they run, or not, as a whole.
+The interpreter calls `RECORDER.hit(key, line)` for every statement it starts, where `key` is `script_key(text)` of
+the script being run; the lab's hosts run in the test process, so the e2e suite reads the recorder at its end.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import tree_sitter as ts
+import tree_sitter_powershell as tsp
+
+# Children of a statement_list that are statements in the sense above (tree-sitter-powershell's node names).
+_STATEMENTS = frozenset({
+    "pipeline", "if_statement", "switch_statement", "foreach_statement", "for_statement", "while_statement",
+    "do_statement", "try_statement", "trap_statement", "flow_control_statement", "data_statement",
+})
+
+
+def script_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def executable_lines(text: str) -> frozenset[int]:
+    """1-based lines of `text` on which a statement starts."""
+    parser = ts.Parser(ts.Language(tsp.language()))
+    tree = parser.parse(text.encode("utf-8"))
+    lines: set[int] = set()
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "statement_list":
+            lines.update(child.start_point[0] + 1 for child in node.named_children if child.type in _STATEMENTS)
+        stack.extend(node.named_children)
+    return frozenset(lines)
+
+
+class Recorder:
+    """Lines run, per script key. Thread-safe: the lab serves hosts from several threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._hits: dict[str, set[int]] = {}
+
+    def hit(self, key: str, line: int) -> None:
+        hits = self._hits.get(key)
+        if hits is None:
+            with self._lock:
+                hits = self._hits.setdefault(key, set())
+        hits.add(line)
+
+    def lines(self, key: str) -> set[int]:
+        return set(self._hits.get(key, ()))
+
+    def dump(self, path: Path) -> None:
+        """Writes the hits as JSON (pytest-xdist workers hand them to the controller this way)."""
+        with self._lock:
+            data = {key: sorted(lines) for key, lines in self._hits.items()}
+        path.write_text(json.dumps(data), encoding="utf-8")
+
+    def load(self, paths: Iterable[Path]) -> None:
+        for path in paths:
+            for key, lines in json.loads(path.read_text(encoding="utf-8")).items():
+                with self._lock:
+                    self._hits.setdefault(key, set()).update(lines)
+
+
+RECORDER = Recorder()
+
+
+@dataclass(frozen=True)
+class Coverage:
+    executable: frozenset[int]
+    executed: frozenset[int]
+
+    @property
+    def missing(self) -> list[int]:
+        return sorted(self.executable - self.executed)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * len(self.executed) / len(self.executable) if self.executable else 100.0
+
+
+def coverage_of(text: str, recorder: Recorder = RECORDER) -> Coverage:
+    executable = executable_lines(text)
+    return Coverage(executable, frozenset(recorder.lines(script_key(text)) & executable))
