@@ -108,7 +108,16 @@ def test_invalid_pattern_is_argument_exception(pattern: str, reason: str) -> Non
     assert caught.value.Message == f'parsing "{pattern}" - {reason}'
 
 
-REFUSED = [r"\p{L}", "[a-z-[aeiou]]", "(?(a)b|c)", "(?<a-b>x)", "(?<=a+)b", "a|\\Gb", "a(?i)b|c"]
+REFUSED = [r"\p{L}", "[a-z-[aeiou]]", "(?(a)b|c)", "(?<a-b>x)", "(?<=a+)b", "a|\\Gb"]
+
+
+@pytest.mark.parametrize(("pattern", "text", "matched"), [
+    ("a(?i)b|c", "aB", True), ("a(?i)b|c", "C", True), ("a(?i)b|c", "AB", False),
+    ("(?i)anti-?virus|endpoint protection", "Endpoint Protection", True), ("x(?:a(?i)b|c)", "xC", True),
+    ("x(?:a(?i)b|c)d", "xcD", False),
+])
+def test_inline_option_holds_for_later_alternatives(pattern: str, text: str, matched: bool) -> None:
+    assert (compile_net(pattern).python.fullmatch(text) is not None) is matched
 
 
 @pytest.mark.parametrize("pattern", REFUSED)

@@ -36,6 +36,7 @@ class _Frame:
 
     closes: int = 0
     saw_option: bool = False
+    reopen: list[str] = field(default_factory=list)  # the scoped option groups to reopen after a `|`
 
 
 @dataclass
@@ -83,10 +84,13 @@ class Translator:
             elif c == "{" and _QUANTIFIER.match(p, self.i):
                 self.quantifier(_QUANTIFIER.match(p, self.i).group())
             elif c == "|":
-                if self.frames[-1].saw_option:
-                    raise NotModeled("regex inline option before '|' in the same group", p)
+                # .NET: an inline option holds to the end of its group, later alternatives included, so the scoped
+                # groups close before the `|` and open again after it (`a(?i)b|c` is `a(?i:b)|(?i:c)`).
+                frame = self.frames[-1]
                 self.top_alternation = self.top_alternation or len(self.frames) == 1
+                self.out.pieces.append(")" * frame.closes)
                 self.emit("|", "nothing")
+                self.out.pieces.extend(frame.reopen)
                 self.i += 1
             elif c in "^$.":
                 self.emit(c, "atom" if c == "." else "anchor")
@@ -304,6 +308,7 @@ class Translator:
             self.out.pieces.append(f"(?{flags}:")
             self.frames[-1].closes += 1
             self.frames[-1].saw_option = True
+            self.frames[-1].reopen.append(f"(?{flags}:")
             self.last = "nothing"
 
     def close_group(self) -> None:
