@@ -1,0 +1,68 @@
+"""Every binary operator of the language by name, for the evaluator: one call, one answer.
+
+`binary_operator("-cmatch", left, right, ps_version=2, ofs=" ")` returns `(result, matches)`: `matches` is the
+`$Matches` table a scalar `-match`/`-notmatch` produced (the caller assigns it to `$Matches`), else None. The operator
+table follows lang-spec chapter 7; `operators.SINCE` says which operators PowerShell 2.0 does not have.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from remediate.lab.windows.refusal import NotModeled
+
+from remediate.lab.pwsh import arithmetic, convert, operators, patterns, typenames
+from remediate.lab.pwsh.format_op import format_operator
+
+_COMPARISON = {"eq", "ne", "gt", "ge", "lt", "le", "contains", "notcontains", "in", "notin"}
+_ARITHMETIC = {"+", "-", "*", "/", "%", "band", "bor", "bxor", "shl", "shr"}
+
+
+def _type_operand(right: Any) -> str:
+    """The right operand of -is/-as: a type name (the evaluator passes a type literal as its full name)."""
+    name = getattr(right, "TYPE_NAME", None) if not isinstance(right, str) else right
+    if not isinstance(name, str):
+        raise NotModeled(f"-is/-as with a {typenames.value_type_name(right)} on the right")
+    return name
+
+
+def binary_operator(op: str, left: Any, right: Any, *, ps_version: int = 2, ofs: str = " ",
+                    rt: Any = None) -> tuple[Any, Any]:
+    """`left op right` for every binary operator other than -and/-or/-xor (short-circuit: the evaluator's)."""
+    if op in _ARITHMETIC:
+        return arithmetic.binary(op, left, right, ps_version=ps_version, ofs=ofs), None
+    operators.require_version(op, ps_version)
+    name, cs = operators.parse_operator(op)
+    if name in _ARITHMETIC:
+        return arithmetic.binary(name, left, right, ps_version=ps_version, ofs=ofs), None
+    if name in _COMPARISON:
+        return operators.compare(op, left, right, ps_version=ps_version), None
+    if name in ("like", "notlike"):
+        return patterns.like(left, right, case_sensitive=cs, negate=name == "notlike", ofs=ofs), None
+    if name in ("match", "notmatch"):
+        return patterns.match(left, right, case_sensitive=cs, negate=name == "notmatch", ofs=ofs)
+    if name == "replace":
+        return patterns.replace(left, right, case_sensitive=cs, ofs=ofs), None
+    if name == "split":
+        return patterns.split(left, right, case_sensitive=cs, ofs=ofs), None
+    if name == "join":
+        return patterns.join(left, right, ofs=ofs), None
+    if name == "f":
+        return format_operator(left, right, ofs=ofs), None
+    if name == "is":
+        return typenames.is_type(left, _type_operand(right), ps_version=ps_version), None
+    if name == "isnot":
+        return not typenames.is_type(left, _type_operand(right), ps_version=ps_version), None
+    if name == "as":
+        return convert.as_type(left, _type_operand(right), ps_version=ps_version, rt=rt), None
+    raise NotModeled(f"binary operator -{op.lstrip('-')}")
+
+
+def unary_operator(op: str, value: Any, *, ps_version: int = 2, ofs: str = " ") -> Any:
+    """`-not`/`!`, `-bnot`, unary `-`/`+`, unary `-split` and `-join`."""
+    name = op if op in ("-", "+", "!") else op.lstrip("-").casefold()
+    if name == "split":
+        return patterns.split(value, unary=True, ofs=ofs)
+    if name == "join":
+        return patterns.join(value, ofs=ofs)
+    return arithmetic.unary(name if name in ("-", "+", "!") else name, value, ps_version=ps_version)
