@@ -39,6 +39,14 @@ COMPARISONS = [
     (False,                 "eq",       0,           True),
     (5,                     "gt",       None,        True),
     (None,                  "lt",       5,           True),
+    (None,                  "lt",       0,           True),                # 0 and up are greater than $null
+    (None,                  "gt",       -1,          True),                # negative numbers are less
+    (-1,                    "lt",       None,        True),
+    ("a",                   "gt",       None,        True),
+    (clr.Char("a"),         "eq",       "A",         True),                # chars: ToUpperInvariant
+    (clr.Char("a"),         "ceq",      "A",         False),
+    (clr.Char("a"),         "gt",       clr.Char("A"), True),              # relational: code points
+    ("ABC\0",               "eq",       "abc",       True),                # NUL has no weight (issue 19438)
     (clr.Int64(5),          "eq",       5,           True),
     (clr.Char("u"),         "ceq",      "u",         True),
     (clr.Char("a"),         "eq",       97,          True),

@@ -19,8 +19,8 @@ _ARITHMETIC = {"+", "-", "*", "/", "%", "band", "bor", "bxor", "shl", "shr"}
 
 
 def _type_operand(right: Any) -> str:
-    """The right operand of -is/-as: a type name (the evaluator passes a type literal as its full name)."""
-    name = getattr(right, "TYPE_NAME", None) if not isinstance(right, str) else right
+    """The right operand of -is/-as: a type name, or a type literal (an object with the type's `FullName`)."""
+    name = right if isinstance(right, str) else getattr(right, "FullName", None)
     if not isinstance(name, str):
         raise NotModeled(f"-is/-as with a {typenames.value_type_name(right)} on the right")
     return name

@@ -58,7 +58,15 @@ def fold(text: str) -> str:
     return "".join(ch if len(ch.lower()) != 1 else ch.lower() for ch in text)
 
 
+def _weighted(text: str) -> str:
+    """A string as a culture-aware comparison sees it: NUL has no sort weight and is ignored (String.Compare with
+    the invariant culture; PowerShell issue 19438 shows `"ABC" + [char]0 -eq "ABC"` is true)."""
+    return text.replace("\0", "") if "\0" in text else text
+
+
 def strings_equal(left: str, right: str, case_sensitive: bool) -> bool:
+    """String.Compare(left, right, culture: invariant, ignoreCase: not case_sensitive) == 0."""
+    left, right = _weighted(left), _weighted(right)
     return left == right if case_sensitive else fold(left) == fold(right)
 
 
@@ -81,8 +89,9 @@ def compare_strings(left: str, right: str, case_sensitive: bool) -> int:
     digits and punctuation. The lab models it for ASCII letters, digits, spaces and punctuation other than the
     hyphen and apostrophe (which the word sort ignores); other characters are refused unless the strings are equal.
     """
-    if left == right or (not case_sensitive and fold(left) == fold(right)):
+    if strings_equal(left, right, case_sensitive):
         return 0
+    left, right = _weighted(left), _weighted(right)
     for text in (left, right):
         for ch in text:
             if ord(ch) > 0x7E or ch in "-'" or (ord(ch) < 0x20 and ch not in "\t\n\r"):
@@ -116,11 +125,13 @@ def equals(left: Any, right: Any, case_sensitive: bool = False, *, ps_version: i
     if left is None or right is None:
         return left is None and right is None
     if isinstance(left, clr.Char):
-        # Windows PowerShell compares chars with Char.Equals after converting: ordinal and case-sensitive.
+        # LanguagePrimitives.Equals: the right operand converted to char, compared by code point, upper-cased
+        # (ToUpperInvariant) for the case-insensitive forms (PowerShell issue 18659).
         try:
-            return str(left) == str(convert(right, "System.Char", ps_version=ps_version))
+            other = str(convert(right, "System.Char", ps_version=ps_version))
         except PSInvalidCastException:
             return False
+        return str(left) == other if case_sensitive else _upper(str(left)) == _upper(other)
     if isinstance(left, str):
         return strings_equal(left, to_string(right), case_sensitive)
     if isinstance(left, bool):
@@ -142,17 +153,30 @@ def equals(left: Any, right: Any, case_sensitive: bool = False, *, ps_version: i
     return left is right
 
 
+def _upper(ch: str) -> str:
+    upper = ch.upper()
+    return upper if len(upper) == 1 else ch
+
+
+def _null_order(number: Any) -> int:
+    """LanguagePrimitives.Compare with `$null` against a number: zero and positive numbers are greater than null,
+    negative ones less ("If it's a positive number, including 0, it's greater than null")."""
+    return -1 if number < 0 else 1
+
+
 def compare_values(left: Any, right: Any, case_sensitive: bool = False, *, ps_version: int = 2) -> int:
-    """LanguagePrimitives.Compare as -1/0/1 for the relational operators: `$null` is less than any value; the
-    right operand is converted to the left one's type, and a failure is PowerShell's "Could not compare" error."""
+    """LanguagePrimitives.Compare as -1/0/1 for the relational operators: `$null` is less than any value but a
+    negative number; numbers compare by value whatever their types; otherwise the right operand is converted to the left one's type, and a failure is PowerShell's "Could not compare" error."""
     if left is clr.VOID:
         left = None
     if right is clr.VOID:
         right = None
     if left is None:
-        return 0 if right is None else -1
+        if right is None:
+            return 0
+        return -_null_order(right) if is_number(right) else -1
     if right is None:
-        return 1
+        return _null_order(left) if is_number(left) else 1
     if isinstance(left, str) and not isinstance(left, clr.Char):
         return compare_strings(left, to_string(right), case_sensitive)
     if is_number(left) and is_number(right):
