@@ -13,6 +13,7 @@ import functools
 import os
 import ssl
 import time
+import urllib.request
 from typing import Any
 
 import requests
@@ -40,6 +41,8 @@ from remediate.inventory import AuthTransport, Host, Scheme
 from remediate.transport import kerberos
 from remediate.transport.kerberos import KerberosExchangeError, MutualAuthenticationError
 from remediate.transport.base import CommandResult, Connection
+from remediate.transport.envelopes import EnvelopeProtocol
+from remediate.transport.wire import WireTransport
 
 # pywinrm's default MaxEnvelopeSize is 153600 bytes; base64 grows data by 4/3 and the envelope adds ~1.5 KB.
 STDIN_CHUNK = 96 * 1024
@@ -73,7 +76,7 @@ class WinRMConnection(Connection):
         conn = self._conn
         if self._kerberos:
             self._prepare_kerberos()
-        protocol = Protocol(
+        protocol = EnvelopeProtocol(
             endpoint=conn.endpoint,
             transport=conn.transport.value,
             username=conn.user,
@@ -91,6 +94,17 @@ class WinRMConnection(Connection):
             read_timeout_sec=conn.operation_timeout + 10,
         )
         self._protocol = protocol
+        if self._lean_transport_applies():
+            # urllib3 directly under pywinrm's Protocol (remediate/transport/wire.py): the same requests, a
+            # fraction of requests' CPU per request (docs/performance.md, issue 17).
+            protocol.transport = WireTransport(
+                conn.endpoint, conn.transport.value, conn.user, protocol.transport.password,
+                read_timeout=protocol.read_timeout_sec, seal=conn.scheme is not Scheme.HTTPS,
+                ssl_context=self._call(lambda: trust_context(conn.ca_file or requests.certs.where()))
+                if conn.scheme is Scheme.HTTPS and conn.validate_cert else None,
+                validate=conn.validate_cert)
+            self._call(protocol.transport.build_session)  # with NTLM over HTTP this sends the handshake
+            return protocol
         if debug.enabled():
             debug.instrument(protocol, self.host)  # --debug: masked wire trace (remediate/debug.py)
         # Build the HTTP session first (with NTLM over HTTP this sends the handshake): pywinrm resolves the
@@ -105,6 +119,14 @@ class WinRMConnection(Connection):
             trust = conn.ca_file or requests.certs.where()
             session.mount("https://", SharedTrustAdapter(self._call(lambda: trust_context(trust))))
         return protocol
+
+    def _lean_transport_applies(self) -> bool:
+        """WireTransport covers NTLM and Basic without a proxy. Kerberos keeps pywinrm's requests transport (its
+        mutual authentication and error classes), so do a proxy the environment names for this endpoint (pywinrm
+        honours it) and --debug (its wire trace hooks into requests' adapters)."""
+        if self._kerberos or debug.enabled():
+            return False
+        return not environment_proxy(self._conn.endpoint)
 
     def _wire_password(self) -> str | None:
         if self._conn.transport is AuthTransport.KERBEROS:
@@ -276,6 +298,21 @@ def _status(code: object) -> int:
 
 def _transient_fault(exc: WSManFaultError) -> bool:
     return exc.wsman_fault_code in _TRANSIENT_FAULT_CODES or _status(exc.code) in (502, 503, 504)
+
+
+def environment_proxy(endpoint: str) -> str | None:
+    """The proxy the environment (http_proxy, https_proxy, no_proxy...) names for `endpoint`, as pywinrm resolves it
+    with proxy='legacy_requests'; None when there is none (the usual case). Read once per host, not per request."""
+    if not _environment_proxies():
+        return None  # no proxy variable at all: nothing to resolve
+    scheme = endpoint.split(":", 1)[0].lower()
+    return requests.utils.get_environ_proxies(endpoint).get(scheme)
+
+
+@functools.lru_cache(maxsize=1)
+def _environment_proxies() -> tuple[tuple[str, str], ...]:
+    """The environment's proxy variables, read once per process: scanning os.environ is ~0.2 ms, per host."""
+    return tuple(sorted(urllib.request.getproxies_environment().items()))
 
 
 @functools.lru_cache(maxsize=16)
