@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic_core import PydanticUndefined, core_schema
 
 from remediate import __version__
 
@@ -45,15 +46,114 @@ class Action(str, Enum):
     DELETE = "delete"
 
 
-class FieldDiff(_Model):
+class Record:
+    """A compact, slotted stand-in for a pydantic model, for the objects a plan holds by the hundred thousand.
+
+    Why: a pydantic instance carries a __dict__ and a fields-set per object; a plan of 1000 hosts x 100 resources
+    held ~2.2 KB per item and peaked at 470 MB (docs/performance.md, issue 17). A record holds the same fields in
+    slots. The model stays the schema at the edges: validating a plan file (`Plan.model_validate`) builds records
+    from the validated model, and dumping one (`model_dump`, `model_dump_json`) goes through the model, so the
+    saved plan's format and its validation are the model's. Code inside the runner builds records directly and
+    unvalidated, as it already built its own models from trusted values.
+    """
+
+    __slots__ = ()
+    _model: ClassVar[type[BaseModel]]
+    _defaults: ClassVar[dict[str, Any]]
+    _factories: ClassVar[dict[str, Any]]
+
+    def __init_subclass__(cls, model: type[BaseModel] | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if model is None:
+            return
+        assert tuple(model.model_fields) == cls.__slots__, f"{cls.__name__}'s slots must be {model.__name__}'s fields"
+        cls._model = model
+        cls._defaults = {n: f.default for n, f in model.model_fields.items() if f.default is not PydanticUndefined}
+        cls._factories = {n: f.default_factory for n, f in model.model_fields.items() if f.default_factory}
+
+    def __init__(self, **values: Any) -> None:
+        for name in self.__slots__:
+            if name in values:
+                value = values.pop(name)
+            elif name in self._factories:
+                value = self._factories[name]()
+            elif name in self._defaults:
+                value = self._defaults[name]
+            else:
+                raise TypeError(f"{type(self).__name__}: missing field {name!r}")
+            object.__setattr__(self, name, value)
+        if values:
+            raise TypeError(f"{type(self).__name__}: unexpected field(s) {', '.join(sorted(values))}")
+
+    def to_model(self) -> BaseModel:
+        return self._model.model_construct(**{name: getattr(self, name) for name in self.__slots__})
+
+    @classmethod
+    def _from_model(cls, model: BaseModel) -> Record:
+        record = cls.__new__(cls)
+        for name in cls.__slots__:
+            object.__setattr__(record, name, getattr(model, name))
+        return record
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        return self.to_model().model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        return self.to_model().model_dump_json(**kwargs)
+
+    def model_copy(self, update: dict[str, Any] | None = None) -> Record:
+        values = {name: getattr(self, name) for name in self.__slots__}
+        return type(self)(**{**values, **(update or {})})
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the models were
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self.__slots__)})"
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> core_schema.CoreSchema:
+        """Inside a model: a record is taken as it is; anything else is validated by the model, then made a record;
+        serialised through the model."""
+        schema = handler(cls._model)
+
+        def validate(value: Any, inner: Any) -> Any:
+            return value if isinstance(value, cls) else cls._from_model(inner(value))
+
+        return core_schema.no_info_wrap_validator_function(
+            validate, schema, serialization=core_schema.wrap_serializer_function_ser_schema(
+                lambda value, nxt: nxt(value.to_model() if isinstance(value, Record) else value), schema=schema))
+
+
+class FieldDiff(_Model):  # the schema; renamed FieldDiffModel below, FieldDiff is its record
     path: str
     before: Any = None
     after: Any = None
 
 
-class SourceRef(_Model):
+FieldDiffModel = FieldDiff
+
+
+class FieldDiff(Record, model=FieldDiffModel):  # type: ignore[no-redef]
+    __slots__ = ("path", "before", "after")
+
+
+class SourceRef(_Model):  # the schema; renamed SourceRefModel below, SourceRef is its record
     file: str
     line: int | None = None
+
+
+SourceRefModel = SourceRef
+
+
+class SourceRef(Record, model=SourceRefModel):  # type: ignore[no-redef]
+    """Shared by every host's item of the same resource (engine/plan.py `source_ref`): treat as read-only."""
+
+    __slots__ = ("file", "line")
 
 
 class Irreversible(_Model):
@@ -63,8 +163,8 @@ class Irreversible(_Model):
     restore: str  # how rollback will restore it: "through <the other path>", or "not at all: ... by hand"
 
 
-class PlanItem(_Model):
-    """One resource of one rule on one host."""
+class PlanItem(_Model):  # the schema; renamed PlanItemModel below, PlanItem is its record
+    """One resource of one rule on one host: the schema of a plan file's item (`PlanItem` is its record)."""
 
     rule_id: str
     rule_title: str
@@ -82,6 +182,15 @@ class PlanItem(_Model):
     error: str | None = None
     defined_at: SourceRef | None = None
     irreversible: Irreversible | None = None  # set on a change `apply` needs consent for (--accept-irreversible)
+
+
+PlanItemModel = PlanItem
+
+
+class PlanItem(Record, model=PlanItemModel):  # type: ignore[no-redef]
+    """One resource of one rule on one host (fields: `PlanItemModel`)."""
+
+    __slots__ = tuple(PlanItemModel.model_fields)
 
     @property
     def is_change(self) -> bool:
@@ -151,7 +260,7 @@ class HostOutcome(str, Enum):
                         HostOutcome.ERROR, HostOutcome.UNKNOWN, HostOutcome.UNTOUCHED}
 
 
-class ChangeResult(_Model):
+class ChangeResult(_Model):  # the schema; renamed ChangeResultModel below, ChangeResult is its record
     description: str
     rule_id: str
     status: str
@@ -159,6 +268,13 @@ class ChangeResult(_Model):
     after: Any = None
     observed: Any = None
     error: str | None = None
+
+
+ChangeResultModel = ChangeResult
+
+
+class ChangeResult(Record, model=ChangeResultModel):  # type: ignore[no-redef]
+    __slots__ = tuple(ChangeResultModel.model_fields)
 
 
 class HostResult(_Model):

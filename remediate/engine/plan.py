@@ -8,6 +8,8 @@ the answer into a `HostPlan`. Nothing here writes: the agent's read mode has no 
 
 from __future__ import annotations
 
+import functools
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -223,7 +225,7 @@ def _deferred_item(rule: DeferredRule, facts: dict[str, Any], host: Host) -> Pla
     return PlanItem(
         rule_id=rule.source.id, rule_title=str(data.get("title", "")), source=str(data.get("source", "")),
         remedy="manual" if data.get("remedy") == "manual" else "auto", kind="rule", identity={},
-        description=f"rule {rule.source.id}", defined_at=SourceRef(file=rule.source.file, line=rule.source.line),
+        description=f"rule {rule.source.id}", defined_at=source_ref(rule.source.file, rule.source.line),
         status=ItemStatus.ERROR if applies else ItemStatus.NOT_APPLICABLE,
         error=str(rule.error) if applies else None,
     )
@@ -235,8 +237,8 @@ def plan_item(res: Resource, result: dict[str, Any], applicable: bool, facts: di
     rule = res.rule.rule
     base = dict(
         rule_id=rule.id, rule_title=rule.title, source=rule.source, remedy=rule.remedy, advice=rule.advice,
-        kind=res.kind.kind, identity=res.identity, description=res.kind.describe(res.identity),
-        defined_at=SourceRef(file=res.rule.source.file, line=res.line),
+        kind=res.kind.kind, identity=shared(res.identity), description=sys.intern(res.kind.describe(res.identity)),
+        defined_at=source_ref(res.rule.source.file, res.line),
     )
     if not applicable:
         return PlanItem(**base, status=ItemStatus.NOT_APPLICABLE, after=res.desired)
@@ -244,15 +246,78 @@ def plan_item(res: Resource, result: dict[str, Any], applicable: bool, facts: di
         error = result.get("error") or {}
         return PlanItem(**base, status=ItemStatus.ERROR, after=res.desired,
                         error=f"{error.get('type', 'Failed')}: {error.get('message', '')}".strip())
-    observed = result.get("value")
-    if res.kind.same(observed, res.desired):
-        return PlanItem(**base, status=ItemStatus.COMPLIANT, before=observed, after=res.desired)
-    diff = [FieldDiff(path=c.path, before=c.before, after=c.after) for c in res.kind.changes(observed, res.desired)]
+    observed = shared(result.get("value"))
+    desired = shared(res.desired)
+    if res.kind.same(observed, desired):
+        return PlanItem(**base, status=ItemStatus.COMPLIANT, before=observed, after=desired)
+    diff = [FieldDiff(path=c.path, before=shared(c.before), after=shared(c.after))
+            for c in res.kind.changes(observed, desired)]
     if res.kind.probe:
-        return PlanItem(**base, status=ItemStatus.FAILED, before=observed, after=res.desired, diff=diff)
+        return PlanItem(**base, status=ItemStatus.FAILED, before=observed, after=desired, diff=diff)
     status = ItemStatus.MANUAL if rule.remedy == "manual" else ItemStatus.DRIFT
-    return PlanItem(**base, status=status, before=observed, after=res.desired, action=_action(observed, res.desired),
+    return PlanItem(**base, status=status, before=observed, after=desired, action=_action(observed, desired),
                     diff=diff, irreversible=irreversible(res.kind, res.identity, observed, facts))
+
+
+@functools.lru_cache(maxsize=4096)
+def source_ref(file: str, line: int | None) -> SourceRef:
+    """One SourceRef per playbook line for the whole run, however many hosts carry the resource."""
+    return SourceRef(file=file, line=line)
+
+
+_SHARED: dict[Any, Any] = {}
+_SHARED_MAX = 1 << 16
+
+
+def shared(value: Any) -> Any:
+    """`value`, or an equal value already held by another plan item: every host of a fleet reports the same
+    identities, desired values and, mostly, the same observed values; a plan keeps each distinct one once.
+
+    Only JSON-like values (str, int, float, bool, None, lists and dicts of them) up to a small size are shared;
+    callers must treat plan values as read-only (they always have: plans are data). Bounded, so a long-lived
+    process does not grow with every distinct value it ever saw.
+    """
+    key = _freeze(value, 32)
+    if key is None:
+        return value
+    found = _SHARED.get(key)
+    if found is not None:
+        return found[0]
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.clear()
+    if isinstance(value, str):
+        value = sys.intern(value)
+    _SHARED[key] = (value,)
+    return value
+
+
+def _freeze(value: Any, budget: int) -> Any:
+    """A hashable key that tells `value` from every other JSON-like value (types included: 1, 1.0 and True
+    differ), or None when it is not JSON-like or has more than `budget` leaves."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return (kind, value)
+    if budget <= 0:
+        return None
+    if kind is dict:
+        items = []
+        for k, v in value.items():
+            if type(k) is not str:
+                return None
+            frozen = _freeze(v, budget - len(items) - 1)
+            if frozen is None:
+                return None
+            items.append((k, frozen))
+        return (dict, tuple(items))  # key order kept: it shows in the saved plan
+    if kind is list:
+        items = []
+        for v in value:
+            frozen = _freeze(v, budget - len(items) - 1)
+            if frozen is None:
+                return None
+            items.append(frozen)
+        return (list, tuple(items))
+    return None
 
 
 def irreversible(kind: ResourceKind[Any], identity: dict[str, Any], before: Any,
