@@ -12,17 +12,18 @@ from typing import Any
 from remediate.lab.windows import clr
 
 
-def arg_error(cls: type[clr.DotNetException], message: str | None, param: str) -> clr.DotNetException:
-    """An ArgumentException (or subclass) as .NET Framework words it: message, CRLF, "Parameter name: param"."""
+def arg_error(cls: type[clr.DotNetException], message: str | None, param: str | None) -> clr.DotNetException:
+    """An ArgumentException (or subclass) as .NET Framework words it: message, CRLF, "Parameter name: param" (no
+    second line when the exception names no parameter)."""
     text = message if message is not None else cls.default_message()
-    return cls(f"{text}\r\nParameter name: {param}")
+    return cls(text if param is None else f"{text}\r\nParameter name: {param}")
 
 
 def null_arg(param: str) -> clr.DotNetException:
     return arg_error(clr.ArgumentNullException, "Value cannot be null.", param)
 
 
-def out_of_range(message: str, param: str) -> clr.DotNetException:
+def out_of_range(message: str, param: str | None) -> clr.DotNetException:
     return arg_error(clr.ArgumentOutOfRangeException, message, param)
 
 

@@ -142,7 +142,8 @@ def parse_double(text: Any, styles: int = 231) -> float:
     return number  # "-0" is +0.0 on .NET Framework (.NET Core 3.0 made it -0.0)
 
 
-def _assign(reference: Any, value: Any, position: int) -> None:
+def assign_out(reference: Any, value: Any, position: int) -> None:
+    """An `out` argument: PowerShell passes `[ref]$x` (a PSReference); anything else is its MethodException."""
     if not isinstance(reference, clr.PSReference):
         raise MethodException(f"Argument: '{position}' should be a System.Management.Automation.PSReference. "
                               "Use [ref].")
@@ -163,9 +164,9 @@ def try_parse(parse: Any, args: tuple[Any, ...], zero: Any) -> bool:
     try:
         value = parse(text) if styles is None else parse(text, styles)
     except (clr.FormatException, clr.OverflowException, clr.ArgumentNullException):
-        _assign(reference, zero, len(args))
+        assign_out(reference, zero, len(args))
         return False
-    _assign(reference, value, len(args))
+    assign_out(reference, value, len(args))
     return True
 
 
