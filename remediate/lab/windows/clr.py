@@ -142,24 +142,30 @@ class Hashtable:
 
     TYPE_NAME: ClassVar[str] = "System.Collections.Hashtable"
 
-    def __init__(self, items: Iterable[tuple[Any, Any]] = ()) -> None:
+    def __init__(self, items: Iterable[tuple[Any, Any]] = (), case_sensitive: bool = False) -> None:
+        # `New-Object System.Collections.Hashtable` compares keys with Object.Equals (ordinal, case-sensitive);
+        # PowerShell's `@{}` with CurrentCultureIgnoreCase.
+        self.case_sensitive = case_sensitive
         self._data: dict[Any, tuple[Any, Any]] = {}
         for key, value in items:
             self[key] = value
 
+    def _key(self, key: Any) -> Any:
+        return key if self.case_sensitive else fold_key(key)
+
     def __getitem__(self, key: Any) -> Any:
-        entry = self._data.get(fold_key(key))
+        entry = self._data.get(self._key(key))
         return None if entry is None else entry[1]  # a missing key reads as $null, not an error
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if key is None:
             raise ArgumentNullException("Key cannot be null.\r\nParameter name: key")
-        folded = fold_key(key)
+        folded = self._key(key)
         old = self._data.get(folded)
         self._data[folded] = (key if old is None else old[0], value)
 
     def __contains__(self, key: Any) -> bool:
-        return fold_key(key) in self._data
+        return self._key(key) in self._data
 
     def __len__(self) -> int:
         return len(self._data)
@@ -184,10 +190,10 @@ class Hashtable:
         self[key] = value
 
     def remove(self, key: Any) -> None:
-        self._data.pop(fold_key(key), None)
+        self._data.pop(self._key(key), None)
 
     def copy(self) -> Hashtable:
-        return Hashtable(self.items())
+        return Hashtable(self.items(), self.case_sensitive)
 
 
 class ArrayList(list):
