@@ -11,7 +11,7 @@ from dotnet_helpers import raises, ref, runtime
 
 from remediate.lab.windows import clr
 from remediate.lab.windows.dotnet_culture import EN_US, INVARIANT, DateTimeStyles
-from remediate.lab.windows.dotnet_time import DateTime, DateTimeKind, TimeSpan
+from remediate.lab.windows.dotnet_time import DateTime, DateTimeKind, TimeSpan, to_python
 
 RT = runtime()
 UTC_TEXT = "yyyy-MM-dd'T'HH:mm:ss'Z'"
@@ -123,7 +123,7 @@ def test_ticks_round_trip_over_the_calendar() -> None:
     for when in (dt.datetime(1, 1, 1), dt.datetime(1600, 2, 29), dt.datetime(2000, 12, 31, 23, 59, 59),
                  dt.datetime(2026, 3, 1), dt.datetime(9999, 12, 31)):
         value = DateTime.from_python(when, 0)
-        assert value.to_python() == when
+        assert to_python(value) == when
         assert value.Ticks == (when - dt.datetime(1, 1, 1)) // dt.timedelta(microseconds=1) * 10
 
 

@@ -34,9 +34,9 @@ class Encoding(clr.DotNetObject):
         self._name, self.codec, self._code_page, self._web_name, self.preamble = (
             name, codec, code_page, web_name, preamble)
 
-    # ---- Python side (StreamReader/StreamWriter, File.ReadAllText use these) --------------------------------
+    # ---- Python side (private: PowerShell sees only the .NET members; other modules use encode/decode below) ---
 
-    def encode(self, text: str) -> bytes:
+    def _encode(self, text: str) -> bytes:
         if self.codec == "ascii":
             return bytes(ord(c) if ord(c) < 0x80 else 0x3F for c in text)
         if self.codec == "cp1252":
@@ -44,10 +44,10 @@ class Encoding(clr.DotNetObject):
         # A lone surrogate cannot be encoded: the replacement fallback writes U+FFFD.
         return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text).encode(self.codec)
 
-    def decode(self, data: bytes) -> str:
-        return self.decoder().decode(data, True)
+    def _decode(self, data: bytes) -> str:
+        return self._decoder().decode(data, True)
 
-    def decoder(self) -> Any:
+    def _decoder(self) -> Any:
         if self.codec == "ascii":
             return _AsciiDecoder()
         return codecs.getincrementaldecoder(self.codec)(errors="replace")
@@ -81,12 +81,12 @@ class Encoding(clr.DotNetObject):
             if start + size > len(text):
                 raise out_of_range("Index and count must refer to a location within the buffer.", "chars")
             text = text[start:start + size]
-        return byte_array(self.encode(text))
+        return byte_array(self._encode(text))
 
     def GetByteCount(self, value: Any) -> int:  # noqa: N802
         if is_null(value):
             raise null_arg("s")
-        return len(self.encode("".join(chars_arg(value)) if isinstance(value, list) else clr.to_str(value)))
+        return len(self._encode("".join(chars_arg(value)) if isinstance(value, list) else clr.to_str(value)))
 
     def GetString(self, value: Any, index: Any = None, count: Any = None) -> str:  # noqa: N802
         """GetString(byte[]) and GetString(byte[], index, count)."""
@@ -98,7 +98,7 @@ class Encoding(clr.DotNetObject):
             if start + size > len(data):
                 raise out_of_range("Index and count must refer to a location within the buffer.", "bytes")
             data = data[start:start + size]
-        return self.decode(data)
+        return self._decode(data)
 
     def GetPreamble(self) -> clr.TypedArray:  # noqa: N802
         return byte_array(self.preamble)
@@ -164,3 +164,18 @@ def encoding_arg(value: Any, param: str = "encoding") -> Encoding:
     if not isinstance(value, Encoding):
         raise clr.ArgumentException(f"Cannot convert argument \"{param}\" to System.Text.Encoding.")
     return value
+
+
+def encode(encoding: Encoding, text: str) -> bytes:
+    """Encoding.GetBytes for Python callers (StreamWriter, File.WriteAllText)."""
+    return encoding._encode(text)
+
+
+def decode(encoding: Encoding, data: bytes) -> str:
+    """Encoding.GetString for Python callers (File.ReadAllText)."""
+    return encoding._decode(data)
+
+
+def decoder(encoding: Encoding) -> Any:
+    """An incremental decoder (`decode(data, final)`) for readers over streams."""
+    return encoding._decoder()

@@ -285,8 +285,9 @@ def format_value(value: Any, fmt: str | None) -> str:
         return ""
     if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
         return number_to_string(value, *(() if fmt is None else (fmt,)))
-    if fmt is not None and isinstance(value, clr.DotNetObject) and hasattr(value, "format"):
-        return value.format(fmt)
+    invariant = getattr(value, "_invariant", None)  # IFormattable objects (DateTime) format with the culture
+    if callable(invariant):
+        return invariant(fmt)
     if isinstance(value, list):
         return clr.type_names(value)[0]
     return clr.to_str(value)

@@ -13,7 +13,9 @@ from typing import Any
 
 from remediate.lab.windows import clr
 from remediate.lab.windows.dotnet_args import is_null, null_arg
-from remediate.lab.windows.dotnet_encoding import UTF8, UTF8_NO_BOM, Encoding, detect_bom, encoding_arg
+from remediate.lab.windows.dotnet_encoding import (
+    UTF8, UTF8_NO_BOM, Encoding, decoder, detect_bom, encode, encoding_arg,
+)
 from remediate.lab.windows.dotnet_io import ObjectDisposedException
 from remediate.lab.windows.refusal import NotModeled
 
@@ -51,7 +53,7 @@ class StreamReader(clr.DotNetObject):
             if self._detect and data:
                 self._encoding, skip = detect_bom(data, self._encoding)
                 data = data[skip:]
-            self._decoder = self._encoding.decoder()
+            self._decoder = decoder(self._encoding)
         if not data:
             self._eof = True
             self._text += self._decoder.decode(b"", True)
@@ -194,7 +196,7 @@ class StreamWriter(clr.DotNetObject):
     def Flush(self) -> Any:  # noqa: N802
         if not self._open:
             raise ObjectDisposedException("Cannot write to a closed TextWriter.")
-        data = self._encoding.encode("".join(self._buffer))
+        data = encode(self._encoding, "".join(self._buffer))
         self._buffer.clear()
         if not self._preamble_done:
             self._preamble_done = True

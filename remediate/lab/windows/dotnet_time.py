@@ -158,6 +158,17 @@ class TimeSpan(clr.DotNetObject):
     FromTicks = clr.static(lambda rt, value: TimeSpan(clr.to_int(value, clr.Int64)))
 
 
+def to_python(when: DateTime) -> _dt.datetime:
+    """The naive Python datetime of a DateTime (its Kind aside), for the simulations."""
+    return when._to_python()
+
+
+def invariant_string(when: DateTime, fmt: str | None = None) -> str:
+    """`when` formatted as PowerShell converts it to a string and composite formatting does: IFormattable with
+    the invariant culture ("G" is "MM/dd/yyyy HH:mm:ss")."""
+    return when._invariant(fmt)
+
+
 def machine_utc_ticks(rt: Any) -> int:
     """Now in UTC ticks: the machine's simulated clock if its mail flow has one, else the real clock."""
     mail = getattr(getattr(rt, "machine", None), "mail", None)
@@ -185,7 +196,7 @@ class DateTime(clr.DotNetObject):
                    + ((when.hour * 60 + when.minute) * 60 + when.second) * TICKS_PER_SECOND + when.microsecond * 10,
                    kind)
 
-    def to_python(self) -> _dt.datetime:
+    def _to_python(self) -> _dt.datetime:
         p = Parts.of(self.ticks)
         return _dt.datetime(p.year, p.month, p.day, p.hour, p.minute, p.second, p.fraction // 10)
 
@@ -332,7 +343,7 @@ class DateTime(clr.DotNetObject):
                 fmt = format_arg(arg)
         return format_ticks(self.ticks, self.kind, fmt, standard)
 
-    def format(self, fmt: str) -> str:
+    def _invariant(self, fmt: str | None) -> str:
         """IFormattable.ToString(fmt, InvariantCulture): composite formatting and PowerShell's string conversion."""
         return format_ticks(self.ticks, self.kind, fmt or "G", INVARIANT_STANDARD)
 
