@@ -144,6 +144,10 @@ class NetRegex:
         pieces.append(text[position:])
         return "".join(pieces)
 
+    def expand(self, m: re.Match[str], replacement: str) -> str:
+        """Match.Result(replacement): the .NET substitution pattern expanded for one match."""
+        return self._substitution(replacement, m.string)(m)
+
     def _substitution(self, replacement: str, text: str) -> Callable[[re.Match[str]], str]:
         """Parses a .NET replacement pattern once into literal text and group references."""
         parts: list[str | int | Callable[[re.Match[str]], str]] = []
