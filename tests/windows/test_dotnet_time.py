@@ -11,7 +11,8 @@ from dotnet_helpers import raises, ref, runtime
 
 from remediate.lab.windows import clr
 from remediate.lab.windows.dotnet_culture import EN_US, INVARIANT, DateTimeStyles
-from remediate.lab.windows.dotnet_time import DateTime, DateTimeKind, TimeSpan, to_python
+from remediate.lab.windows.dotnet_time import DateTime, DateTimeKind, to_python
+from remediate.lab.windows.dotnet_timespan import TimeSpan
 
 RT = runtime()
 UTC_TEXT = "yyyy-MM-dd'T'HH:mm:ss'Z'"

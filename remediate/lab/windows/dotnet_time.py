@@ -25,6 +25,7 @@ from remediate.lab.windows.dotnet_timeformat import (
     EN_US_STANDARD, INVARIANT_STANDARD, NOT_A_DATE, TICKS_PER_DAY, TICKS_PER_SECOND, Parts, date_to_ticks,
     days_in_month, format_arg, format_ticks, is_leap, parse_exact,
 )
+from remediate.lab.windows.dotnet_timespan import TICKS_PER_MS, TimeSpan, round_ms
 from remediate.lab.windows.refusal import NotModeled
 
 DateTimeKind = clr.register(clr.EnumType("System.DateTimeKind", {"Unspecified": 0, "Utc": 1, "Local": 2}))
@@ -32,130 +33,12 @@ DayOfWeek = clr.register(clr.EnumType("System.DayOfWeek", {
     "Sunday": 0, "Monday": 1, "Tuesday": 2, "Wednesday": 3, "Thursday": 4, "Friday": 5, "Saturday": 6}))
 MAX_TICKS = date_to_ticks(9999, 12, 31) + TICKS_PER_DAY - 1
 _EPOCH = date_to_ticks(1970, 1, 1)
-TICKS_PER_MS = 10_000
 
 
 def _ticks_in_range(ticks: int, param: str = "value") -> int:
     if not 0 <= ticks <= MAX_TICKS:
         raise out_of_range("The added or subtracted value results in an un-representable DateTime.", param)
     return ticks
-
-
-def _round_ms(value: Any, scale_ms: float) -> int:
-    """DateTime.Add(double, scale) / TimeSpan.Interval: the value in whole milliseconds, rounded half away."""
-    number = float(value)
-    if number != number:
-        raise clr.ArgumentException("TimeSpan does not accept floating point Not-a-Number values.")
-    millis = number * scale_ms + (0.5 if number >= 0 else -0.5)
-    if not -315537897600000 < millis < 315537897600000:
-        raise out_of_range("Value to add was out of range.", "value")
-    return int(millis)
-
-
-@functools.total_ordering
-@clr.register
-class TimeSpan(clr.DotNetObject):
-    """System.TimeSpan: a signed tick count."""
-
-    TYPE_NAME = "System.TimeSpan"
-
-    def __init__(self, ticks: int) -> None:
-        if not -(2**63) <= ticks < 2**63:
-            raise clr.OverflowException("TimeSpan overflowed because the duration is too long.")
-        self.ticks = ticks
-
-    @classmethod
-    def new(cls, rt: Any, *args: Any) -> TimeSpan:
-        """TimeSpan(ticks), (hours, minutes, seconds), (days, hours, minutes, seconds[, milliseconds])."""
-        numbers = [int_arg(a) if i or len(args) != 1 else clr.to_int(a, clr.Int64) for i, a in enumerate(args)]
-        if len(numbers) == 1:
-            return cls(numbers[0])
-        if len(numbers) == 3:
-            numbers = [0, *numbers, 0]
-        elif len(numbers) == 4:
-            numbers.append(0)
-        if len(numbers) != 5:
-            raise TypeError("TimeSpan takes 1, 3, 4 or 5 arguments")
-        days, hours, minutes, seconds, millis = numbers
-        total = (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000 + millis
-        if abs(total) > 922337203685477:
-            raise out_of_range("TimeSpan overflowed because the duration is too long.", None)
-        return cls(total * TICKS_PER_MS)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, TimeSpan) and other.ticks == self.ticks
-
-    def __lt__(self, other: TimeSpan) -> bool:
-        return self.ticks < other.ticks
-
-    def __hash__(self) -> int:
-        return hash(self.ticks)
-
-    def __add__(self, other: TimeSpan) -> TimeSpan:
-        return TimeSpan(self.ticks + other.ticks)
-
-    def __sub__(self, other: TimeSpan) -> TimeSpan:
-        return TimeSpan(self.ticks - other.ticks)
-
-    def __neg__(self) -> TimeSpan:
-        return TimeSpan(-self.ticks)
-
-    Ticks = property(lambda self: clr.Int64(self.ticks))
-    Days = property(lambda self: int(abs(self.ticks) // TICKS_PER_DAY) * (1 if self.ticks >= 0 else -1))
-    Hours = property(lambda self: self._part(3600 * TICKS_PER_SECOND, 24))
-    Minutes = property(lambda self: self._part(60 * TICKS_PER_SECOND, 60))
-    Seconds = property(lambda self: self._part(TICKS_PER_SECOND, 60))
-    Milliseconds = property(lambda self: self._part(TICKS_PER_MS, 1000))
-    TotalDays = property(lambda self: self.ticks / TICKS_PER_DAY)
-    TotalHours = property(lambda self: self.ticks / (3600 * TICKS_PER_SECOND))
-    TotalMinutes = property(lambda self: self.ticks / (60 * TICKS_PER_SECOND))
-    TotalSeconds = property(lambda self: self.ticks / TICKS_PER_SECOND)
-    TotalMilliseconds = property(lambda self: self.ticks / TICKS_PER_MS)
-
-    def _part(self, unit: int, modulo: int) -> int:
-        return (abs(self.ticks) // unit % modulo) * (1 if self.ticks >= 0 else -1)
-
-    def Add(self, other: Any) -> TimeSpan:  # noqa: N802 - .NET names
-        return self + other
-
-    def Subtract(self, other: Any) -> TimeSpan:  # noqa: N802
-        return self - other
-
-    def Negate(self) -> TimeSpan:  # noqa: N802
-        return -self
-
-    def Duration(self) -> TimeSpan:  # noqa: N802
-        return TimeSpan(abs(self.ticks))
-
-    def CompareTo(self, other: Any) -> int:  # noqa: N802
-        if is_null(other):
-            return 1
-        if not isinstance(other, TimeSpan):
-            raise clr.ArgumentException("Object must be of type TimeSpan.")
-        return (self.ticks > other.ticks) - (self.ticks < other.ticks)
-
-    def Equals(self, other: Any) -> bool:  # noqa: N802
-        return self == other
-
-    def ToString(self, fmt: Any = None, provider: Any = None) -> str:  # noqa: N802
-        if fmt is not None:
-            raise NotModeled("TimeSpan.ToString(format) (.NET 4.0 format strings)")
-        sign = "-" if self.ticks < 0 else ""
-        ticks = abs(self.ticks)
-        days, rest = divmod(ticks, TICKS_PER_DAY)
-        seconds, fraction = divmod(rest, TICKS_PER_SECOND)
-        text = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-        return sign + (f"{days}." if days else "") + text + (f".{fraction:07d}" if fraction else "")
-
-    Zero = clr.static_property(lambda rt: TimeSpan(0))
-    MaxValue = clr.static_property(lambda rt: TimeSpan(2**63 - 1))
-    MinValue = clr.static_property(lambda rt: TimeSpan(-(2**63)))
-    FromDays = clr.static(lambda rt, value: TimeSpan(_round_ms(value, 86_400_000) * TICKS_PER_MS))
-    FromHours = clr.static(lambda rt, value: TimeSpan(_round_ms(value, 3_600_000) * TICKS_PER_MS))
-    FromMinutes = clr.static(lambda rt, value: TimeSpan(_round_ms(value, 60_000) * TICKS_PER_MS))
-    FromSeconds = clr.static(lambda rt, value: TimeSpan(_round_ms(value, 1000) * TICKS_PER_MS))
-    FromMilliseconds = clr.static(lambda rt, value: TimeSpan(_round_ms(value, 1) * TICKS_PER_MS))
-    FromTicks = clr.static(lambda rt, value: TimeSpan(clr.to_int(value, clr.Int64)))
 
 
 def to_python(when: DateTime) -> _dt.datetime:
@@ -265,7 +148,7 @@ class DateTime(clr.DotNetObject):
     # ---- methods ---------------------------------------------------------------------------------------------
 
     def _plus_ms(self, value: Any, scale: float) -> DateTime:
-        return DateTime(_ticks_in_range(self.ticks + _round_ms(value, scale) * TICKS_PER_MS), self.kind)
+        return DateTime(_ticks_in_range(self.ticks + round_ms(value, scale) * TICKS_PER_MS), self.kind)
 
     def AddMilliseconds(self, value: Any) -> DateTime:  # noqa: N802
         return self._plus_ms(value, 1)
