@@ -217,3 +217,38 @@ def test_refused_conversions_are_loud() -> None:
         convert(1, "single")
     with pytest.raises(NotModeled):
         convert(1, "scriptblock")
+
+
+def test_an_array_cast_to_its_own_type_is_the_same_array() -> None:
+    plain = [1, 2]
+    typed = clr.TypedArray("System.String", ["a"])
+    assert convert(plain, "object[]") is plain
+    assert convert(plain, "array") is plain
+    assert convert(typed, "string[]") is typed
+    assert convert(typed, "array") is typed
+    assert convert(typed, "object[]") == ["a"] and type(convert(typed, "object[]")) is list
+
+
+def test_undefined_enum_numbers_are_refused_not_guessed() -> None:
+    assert convert(80, "Test.DateTimeStyles") == clr.EnumValue(STYLES, "AdjustToUniversal, AssumeUniversal", 80)
+    with pytest.raises(NotModeled):
+        convert(99, "Test.RegistryValueKind")
+    with pytest.raises(NotModeled):
+        convert(1, "Test.DateTimeStyles")
+
+
+def test_string_form_of_objects_prefers_the_invariant_form() -> None:
+    class Stamp(clr.DotNetObject):
+        TYPE_NAME = "Test.Stamp"
+
+        def ToString(self) -> str:  # noqa: N802
+            return "12/5/2026 7:30:00 AM"
+
+        def __invariant_string__(self) -> str:
+            return "12/05/2026 07:30:00"
+
+    class Plain(clr.DotNetObject):
+        TYPE_NAME = "Test.Plain"
+
+    assert to_string(Stamp()) == "12/05/2026 07:30:00"
+    assert to_string(Plain()) == "Test.Plain"

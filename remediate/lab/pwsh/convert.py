@@ -222,7 +222,7 @@ def to_enum(value: Any, enum: clr.EnumType) -> clr.EnumValue:
             member = enum.member(name)
             if member is None:
                 if name.lstrip("-").isdigit():
-                    total |= int(name)
+                    total |= _defined_value(enum, int(name)).value
                     continue
                 listing = ", ".join(enum.members)
                 raise cast_error(value, target, f"Unable to match the identifier name {name} to a valid enumerator "
@@ -233,8 +233,19 @@ def to_enum(value: Any, enum: clr.EnumType) -> clr.EnumValue:
             raise NotModeled(f"comma-separated names for the non-[Flags] enum {target}")
         return _enum_value(enum, total)
     if isinstance(value, int) and not isinstance(value, bool):
-        return _enum_value(enum, int(value))
+        return _defined_value(enum, int(value))
     raise cast_error(value, target)
+
+
+def _defined_value(enum: clr.EnumType, number: int) -> clr.EnumValue:
+    """An integer as an enum value. PowerShell checks that the number is defined (or, for [Flags], made of defined
+    bits) where C# would not; its message for an undefined value is not modelled, so that case is refused."""
+    all_bits = 0
+    for value in enum.members.values():
+        all_bits |= value
+    if number in enum.members.values() or (enum.flags and number >= 0 and number & ~all_bits == 0):
+        return _enum_value(enum, number)
+    raise NotModeled(f"conversion of the undefined value {number} to the enum {enum.TYPE_NAME}")
 
 
 def _enum_value(enum: clr.EnumType, number: int) -> clr.EnumValue:
@@ -255,6 +266,11 @@ def _to_array(value: Any, target: str, ps_version: int, rt: Any) -> Any:
     element = target[:-2]
     if value is None:
         return None
+    # A conversion to the type the value already has changes nothing (chapter 6): the same array comes back.
+    if element == "System.Object" and type(value) is list:
+        return value
+    if isinstance(value, clr.TypedArray) and value.element_type.casefold() == element.casefold():
+        return value
     items = _items(value)
     if items is None:
         if element == "System.Char" and isinstance(value, str) and not isinstance(value, clr.Char):
@@ -321,7 +337,9 @@ def convert(value: Any, type_name: str, *, ps_version: int = 2, rt: Any = None, 
     if key.endswith("[]"):
         return _to_array(value, target, ps_version, rt)
     if key == "system.array":
-        return None if value is None else (_items(value) if _items(value) is not None else [value])
+        if value is None or (isinstance(value, list) and not isinstance(value, clr.ArrayList)):
+            return value
+        return _items(value) if _items(value) is not None else [value]
     if key == "system.collections.hashtable":
         if value is None or isinstance(value, clr.Hashtable):
             return value

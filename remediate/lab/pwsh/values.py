@@ -2,7 +2,9 @@
 
 - `is_true`: 6.2 "Conversion to bool" (what `if`, `-not`, `-and` and `[bool]` see).
 - `to_string`: 6.8 "Conversion to string" (what `[string]`, string expansion, `+` on a string and `-join` see):
-  culture-invariant numbers, arrays joined by `$OFS` (a space unless the script sets it), `$null` as ''.
+  culture-invariant numbers, arrays joined by `$OFS` (a space unless the script sets it), `$null` as ''. A simulated
+  .NET object is shown by its `__invariant_string__()` if it has one (IFormattable types whose invariant form
+  differs from their ToString(), such as DateTime), else by its ToString().
 - `parse_number`: 6.16 "Conversion from string to numeric type" (what arithmetic on strings sees).
 
 https://learn.microsoft.com/powershell/scripting/lang-spec/chapter-06
@@ -74,6 +76,11 @@ def to_string(value: Any, ofs: str = OFS) -> str:
         return "System.Collections.Hashtable"
     if isinstance(value, clr.PSCustomObject):
         return "@{" + "; ".join(f"{k}={to_string(v, ofs)}" for k, v in value.properties.items()) + "}"
+    invariant = getattr(value, "__invariant_string__", None)
+    if callable(invariant):
+        # IFormattable.ToString(null, InvariantCulture), which PowerShell's conversion uses (a DateTime prints
+        # "MM/dd/yyyy HH:mm:ss" in a string expansion but in the host culture from its own ToString()).
+        return invariant()
     to_string_method = getattr(value, "ToString", None)
     if callable(to_string_method):
         text = to_string_method()
