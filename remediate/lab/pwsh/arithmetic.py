@@ -18,7 +18,7 @@ import math
 from typing import Any
 
 from remediate.lab.windows import clr
-from remediate.lab.windows.netformat import is_number
+from remediate.lab.windows.netformat import double_to_string, is_number
 from remediate.lab.windows.psexceptions import DivideByZeroException, PSInvalidCastException, RuntimeException
 from remediate.lab.windows.refusal import NotModeled
 
@@ -95,8 +95,8 @@ def numeric(op: str, left: Any, right: Any, original_left: Any = None) -> Any:
     a = _numeric_operand(left, right, op, shown)
     b = _numeric_operand(right, a, op, shown)
     if isinstance(a, decimal.Decimal) or isinstance(b, decimal.Decimal):
-        x, y = decimal.Decimal(a) if not isinstance(a, float) else decimal.Decimal(repr(a)), \
-            decimal.Decimal(b) if not isinstance(b, float) else decimal.Decimal(repr(b))
+        # A Double operand becomes a Decimal as Convert.ToDecimal(Double) does: to 15 significant digits.
+        x, y = (decimal.Decimal(double_to_string(v)) if isinstance(v, float) else decimal.Decimal(v) for v in (a, b))
         with decimal.localcontext() as context:
             context.prec = 29  # System.Decimal holds 28-29 significant digits
             if op in "/%" and y == 0:
