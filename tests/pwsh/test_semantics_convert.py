@@ -252,3 +252,13 @@ def test_string_form_of_objects_prefers_the_invariant_form() -> None:
 
     assert to_string(Stamp()) == "12/05/2026 07:30:00"
     assert to_string(Plain()) == "Test.Plain"
+
+
+def test_an_enumerable_that_is_not_a_list_is_true_without_being_enumerated() -> None:
+    class Children(clr.DotNetObject):
+        TYPE_NAME = "Test.Children"
+
+        def __iter__(self):  # noqa: ANN204
+            raise AssertionError("6.2 looks only at IList")
+
+    assert is_true(Children()) is True

@@ -38,8 +38,8 @@ def is_true(value: Any) -> bool:
         return value != 0
     if isinstance(value, clr.EnumValue):
         return value.value != 0
-    if isinstance(value, list) or is_enumerable(value):
-        items = value if isinstance(value, list) else list(value)
+    if isinstance(value, list):  # IList only: another IEnumerable (a DirectoryEntry) is simply an object, true
+        items = value
         if len(items) == 0:
             return False
         if len(items) == 1:
