@@ -16,7 +16,7 @@ from typing import Any
 
 from remediate.lab.windows import clr
 from remediate.lab.windows.netregex import (EXPLICIT_CAPTURE, IGNORE_CASE, IGNORE_PATTERN_WHITESPACE, MULTILINE,
-                                            SINGLELINE, NetRegex, compile_net)
+                                            SINGLELINE, NetRegex, compile_net, escape)
 from remediate.lab.windows.psexceptions import PSArgumentException, RuntimeException, WildcardPatternException
 from remediate.lab.windows.refusal import NotModeled
 
@@ -210,7 +210,7 @@ def split(value: Any, right: Any = None, *, case_sensitive: bool = False, unary:
     count = convert(operands[1], "System.Int32") if len(operands) > 1 else 0
     names, flags = _split_options(to_string(operands[2], ofs)) if len(operands) > 2 else (set(), 0)
     if "SimpleMatch" in names:
-        delimiter = re.sub(r"([\\*+?|{\[()^$.#\s])", r"\\\1", delimiter)
+        delimiter = escape(delimiter)  # Regex.Escape: the delimiter is literal text
     if not case_sensitive:
         flags |= IGNORE_CASE
     compiled = compile_net(delimiter, flags)
