@@ -29,6 +29,8 @@ COMPARISONS = [
     ("10",                  "lt",       9,           True),                # string comparison: "10" < "9"
     (10,                    "lt",       "9",         False),
     (1,                     "eq",       1.0,         True),
+    (0.1,                   "eq",       decimal.Decimal("0.1"), True),     # the Double becomes a Decimal
+    (decimal.Decimal("0.1"), "lt",      0.2,         True),
     (1,                     "eq",       "abc",       False),               # failed conversion: not equal
     (None,                  "eq",       None,        True),
     (None,                  "eq",       0,           False),

@@ -11,11 +11,13 @@ Operator names are given without the dash, optionally with the `c`/`i` prefix: "
 
 from __future__ import annotations
 
+import decimal
+import math
 import unicodedata
 from typing import Any
 
 from remediate.lab.windows import clr
-from remediate.lab.windows.netformat import is_number
+from remediate.lab.windows.netformat import double_to_string, is_number
 from remediate.lab.windows.psexceptions import ParseException, PSInvalidCastException, RuntimeException
 from remediate.lab.windows.refusal import NotModeled
 
@@ -138,7 +140,8 @@ def equals(left: Any, right: Any, case_sensitive: bool = False, *, ps_version: i
         return left == convert(right, "System.Boolean")
     if is_number(left):
         if is_number(right):
-            return left == right
+            a, b = _comparable(left, right)
+            return a == b
         try:
             return left == _converted(right, left, ps_version)
         except (PSInvalidCastException, NotModeled):
@@ -151,6 +154,15 @@ def equals(left: Any, right: Any, case_sensitive: bool = False, *, ps_version: i
     if isinstance(left, clr.DotNetObject) and type(left).__eq__ is not object.__eq__:
         return bool(left == right)
     return left is right
+
+
+def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
+    """Two numbers as NumericCompare sees them: with a Decimal, a Double becomes a Decimal (15 digits)."""
+    if isinstance(left, decimal.Decimal) and isinstance(right, float) and math.isfinite(right):
+        return left, decimal.Decimal(double_to_string(right))
+    if isinstance(right, decimal.Decimal) and isinstance(left, float) and math.isfinite(left):
+        return decimal.Decimal(double_to_string(left)), right
+    return left, right
 
 
 def _upper(ch: str) -> str:
@@ -180,7 +192,8 @@ def compare_values(left: Any, right: Any, case_sensitive: bool = False, *, ps_ve
     if isinstance(left, str) and not isinstance(left, clr.Char):
         return compare_strings(left, to_string(right), case_sensitive)
     if is_number(left) and is_number(right):
-        return (left > right) - (left < right)
+        a, b = _comparable(left, right)
+        return (a > b) - (a < b)
     if isinstance(left, (clr.Char, bool, int, float, clr.EnumValue)) or is_number(left):
         try:
             other = _converted(right, left, ps_version)
