@@ -262,3 +262,7 @@ def test_an_enumerable_that_is_not_a_list_is_true_without_being_enumerated() -> 
             raise AssertionError("6.2 looks only at IList")
 
     assert is_true(Children()) is True
+
+
+def test_an_error_record_prints_its_message() -> None:
+    assert to_string(clr.ErrorRecord(clr.ArgumentException("bad thing"))) == "bad thing"

@@ -76,6 +76,8 @@ def to_string(value: Any, ofs: str = OFS) -> str:
         return "System.Collections.Hashtable"
     if isinstance(value, clr.PSCustomObject):
         return "@{" + "; ".join(f"{k}={to_string(v, ofs)}" for k, v in value.properties.items()) + "}"
+    if isinstance(value, clr.ErrorRecord):  # ErrorRecord.ToString(): the exception's message
+        return str(getattr(value.exception, "Message", value.exception))
     invariant = getattr(value, "__invariant_string__", None)
     if callable(invariant):
         # IFormattable.ToString(null, InvariantCulture), which PowerShell's conversion uses (a DateTime prints
