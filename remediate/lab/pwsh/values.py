@@ -13,6 +13,7 @@ https://learn.microsoft.com/powershell/scripting/lang-spec/chapter-06
 from __future__ import annotations
 
 import decimal
+import math
 import re
 from typing import Any
 
@@ -154,7 +155,10 @@ def parse_number(text: str) -> Any:
             raise ValueError(text)
         return int_result(-number if hex_match.group(1) == "-" else number)
     if _REAL.match(body):
-        return float(body)
+        number = float(body)
+        if math.isinf(number):  # .NET Framework's Double.Parse: beyond Double's range is an overflow, not infinity
+            raise clr.OverflowException("Value was either too large or too small for a Double.")
+        return number
     if "," in body and _REAL.match(body.replace(",", "")):
         raise NotModeled(f"number with thousands separators {text!r}")
     raise ValueError(text)
