@@ -266,3 +266,9 @@ def test_an_enumerable_that_is_not_a_list_is_true_without_being_enumerated() -> 
 
 def test_an_error_record_prints_its_message() -> None:
     assert to_string(clr.ErrorRecord(clr.ArgumentException("bad thing"))) == "bad thing"
+
+
+def test_error_records_have_their_type() -> None:
+    record = clr.ErrorRecord(clr.ArgumentException("x"))
+    assert is_type(record, "System.Management.Automation.ErrorRecord")
+    assert not is_type(record, "System.Exception")

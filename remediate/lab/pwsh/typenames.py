@@ -93,7 +93,9 @@ def value_type_name(value: Any) -> str:
         return value.enum.TYPE_NAME
     if value is None:
         return "null"
-    return clr.type_names(value)[0]
+    names = clr.type_names(value)
+    own = getattr(value, "TYPE_NAME", None)
+    return own if names == ["System.Object"] and isinstance(own, str) else names[0]
 
 
 def is_enumerable(value: Any) -> bool:
@@ -145,4 +147,6 @@ def is_type(value: Any, type_name: str, *, ps_version: int = 2) -> bool:
         return key == "system.object[]" and isinstance(value, list) and not isinstance(value, clr.ArrayList)
     if isinstance(value, clr.EnumValue):
         return key in (value.enum.TYPE_NAME.casefold(), "system.valuetype")
-    return key in (name.casefold() for name in clr.type_names(value))
+    own = getattr(value, "TYPE_NAME", None)  # ErrorRecord and other contract classes outside DotNetObject
+    return key in (name.casefold() for name in clr.type_names(value)) or (isinstance(own, str)
+                                                                           and own.casefold() == key)
