@@ -241,3 +241,13 @@ def test_shift_is_powershell_3() -> None:
 def test_unary(op: str, value: object, expected: object) -> None:
     result = unary(op, value)
     assert result == expected and type(result) is type(expected)
+
+
+@pytest.mark.parametrize(("type_name", "expected"), [
+    ("int", 22), ("double", 21.2), ("decimal", decimal.Decimal("21.20")), ("string", "10.6010.60"),
+])
+def test_lang_spec_as_example(type_name: str, expected: object) -> None:
+    from remediate.lab.pwsh.convert import as_type
+    # foreach ($t in [int],$x,[decimal],"string") { $b = (10.60D -as $t) * 2 }   (lang-spec 7.8.3)
+    result = binary("*", as_type(decimal.Decimal("10.60"), type_name), 2)
+    assert result == expected and type(result) is type(expected)
