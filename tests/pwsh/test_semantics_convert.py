@@ -272,3 +272,42 @@ def test_error_records_have_their_type() -> None:
     record = clr.ErrorRecord(clr.ArgumentException("x"))
     assert is_type(record, "System.Management.Automation.ErrorRecord")
     assert not is_type(record, "System.Exception")
+
+
+def test_registered_types_are_built_by_parse_constructor_or_loadxml() -> None:
+    class Address(clr.DotNetObject):
+        TYPE_NAME = "Test.Address"
+
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+        @clr.static
+        def Parse(rt: object, text: str) -> "Address":  # noqa: N802, N805
+            if text == "bad":
+                raise clr.FormatException("An invalid IP address was specified.")
+            return Address(text)
+
+    class Document(clr.DotNetObject):
+        TYPE_NAME = "System.Xml.XmlDocument"
+
+        @classmethod
+        def new(cls, rt: object) -> "Document":
+            return cls()
+
+        def LoadXml(self, text: str) -> object:  # noqa: N802
+            self.text = text
+            return clr.VOID
+
+    saved = dict(clr.TYPES)
+    try:
+        clr.register(Address)
+        clr.register(Document)
+        assert convert("1.2.3.4", "Test.Address", rt=object()).text == "1.2.3.4"
+        assert convert("<a/>", "xml", rt=object()).text == "<a/>"
+        with pytest.raises(PSInvalidCastException, match='Error: "An invalid IP address was specified."'):
+            convert("bad", "Test.Address", rt=object())
+        with pytest.raises(NotModeled):
+            convert("1.2.3.4", "Test.Address")  # no runtime to build it with
+    finally:
+        clr.TYPES.clear()
+        clr.TYPES.update(saved)

@@ -292,6 +292,10 @@ def _to_registered(value: Any, target: str, cls: Any, rt: Any) -> Any:
         raise NotModeled(f"conversion to {target} without a runtime (pass rt=)")
     parse = getattr(cls, "Parse", None) if isinstance(value, str) else None
     try:
+        if target == "System.Xml.XmlDocument" and isinstance(value, str):
+            document = cls.new(rt)  # 6.10: [xml] is a new XmlDocument loaded with the string
+            document.LoadXml(value)
+            return document
         if callable(parse):
             return parse(rt, value)
         constructor = getattr(cls, "new", None)
