@@ -116,6 +116,13 @@ SPLIT = [
     ("a.b", [".", 0, "SimpleMatch"], False, ["a", "b"]),
     ("a1b2c", "(\\d)", False, ["a", "1", "b", "2", "c"]),
     ("", ",", False, [""]),
+    # about_Split (5.1)
+    ("Lastname:FirstName:Address", "(:)", False, ["Lastname", ":", "FirstName", ":", "Address"]),
+    ("Lastname/:/FirstName/:/Address", "/(:)/", False, ["Lastname", ":", "FirstName", ":", "Address"]),
+    (["a,b,c", "1,2,3,4,5"], [",", 3], False, ["a", "b", "c", "1", "2", "3,4,5"]),
+    ("Chocolate-Vanilla-Strawberry-Blueberry", ["(-)", 3], False,
+     ["Chocolate", "-", "Vanilla", "-", "Strawberry-Blueberry"]),
+    ("a,b,c", [",", -1], False, ["a", "b", "c"]),                 # negative counts are PowerShell 7's
 ]
 
 
