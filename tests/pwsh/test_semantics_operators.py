@@ -251,3 +251,34 @@ def test_lang_spec_as_example(type_name: str, expected: object) -> None:
     # foreach ($t in [int],$x,[decimal],"string") { $b = (10.60D -as $t) * 2 }   (lang-spec 7.8.3)
     result = binary("*", as_type(decimal.Decimal("10.60"), type_name), 2)
     assert result == expected and type(result) is type(expected)
+
+
+ABOUT_COMPARISON = [
+    # about_Comparison_Operators (5.1), examples with their documented output
+    ("abc", "eq", ["abc", "def"], False),
+    ("abc", "ne", ["abc", "def"], True),
+    (["abc", "def"], "eq", "abc", ["abc"]),
+    (["abc", "def"], "ne", "abc", ["def"]),
+    ([1, 2, None, 4, None, 6], "ne", None, [1, 2, 4, 6]),
+    (None, "ne", [1, 2, None, 4, None, 6], True),
+    ("a", "lt", "z", True),
+    ("macOS", "ilt", "MacOS", False),
+    ("MacOS", "ilt", "macOS", False),
+    ("macOS", "clt", "MacOS", True),
+    (["abc", "def"], "contains", "def", True),
+    (["Windows", "PowerShell"], "contains", "Shell", False),
+    (["abc", "def", "ghi"], "contains", ["abc", "def"], False),
+    (["abc def", "ghi"], "contains", ["abc", "def"], True),        # the right collection as a string
+]
+
+
+@pytest.mark.parametrize(("left", "op", "right", "expected"), ABOUT_COMPARISON)
+def test_about_comparison_operators_examples(left: object, op: str, right: object, expected: object) -> None:
+    assert compare(op, left, right) == expected
+
+
+def test_an_array_contains_itself() -> None:
+    a = ["abc", "def"]
+    assert compare("contains", [a, "ghi"], a) is True
+    assert compare("in", a, [a, "ghi"], ps_version=5) is True
+    assert compare("in", ["abc", "def"], ["abc", "def", "ghi"], ps_version=5) is False

@@ -251,3 +251,23 @@ def test_python_only_syntax_is_not_python() -> None:
     with pytest.raises((clr.ArgumentException, NotModeled)):
         match("a", "(?P<n>a)")
     assert re.compile("x")  # keep re imported for the pattern above's intent
+
+
+@pytest.mark.parametrize(("value", "right", "expected"), [
+    # about_Comparison_Operators (5.1): substitutions
+    ("5.72", ["(.+)", "$ $1"], "$ 5.72"), ("5.72", ["(.+)", "$$$1"], "$5.72"), ("5.72", ["(.+)", "$$1"], "$1"),
+    ("book", ["B", "C"], "Cook"),
+])
+def test_about_comparison_replace_examples(value: str, right: list, expected: str) -> None:
+    assert replace(value, right) == expected
+    assert replace("book", ["B", "C"], case_sensitive=True) == "book"
+
+
+@pytest.mark.parametrize(("value", "pattern", "expected"), [
+    ("PowerShell", "*shell", True), ("PowerShell", "Power?hell", True), ("PowerShell", "Power[p-w]hell", True),
+    ("PowerShell", "shell", False),
+])
+def test_about_comparison_like_examples(value: str, pattern: str, expected: bool) -> None:
+    assert like(value, pattern) is expected
+    assert like(["PowerShell", "Server"], "*shell") == ["PowerShell"]
+    assert like(["PowerShell", "Server"], "*shell", negate=True) == ["Server"]
