@@ -174,7 +174,7 @@ def test_arithmetic_results_are_new_object_arrays() -> None:
 def test_hashtable_addition() -> None:
     merged = binary("+", clr.Hashtable([("FirstName", "James")]), clr.Hashtable([("Dept", "Personnel")]))
     assert isinstance(merged, clr.Hashtable) and len(merged) == 2
-    with pytest.raises(RuntimeException) as caught:
+    with pytest.raises(clr.ArgumentException) as caught:
         binary("+", clr.Hashtable([("a", 1)]), clr.Hashtable([("A", 2)]))
     assert caught.value.Message == "Item has already been added. Key in dictionary: 'a'  Key being added: 'A'"
     with pytest.raises(RuntimeException, match="A hash table can only be added to another hash table."):
@@ -282,3 +282,17 @@ def test_an_array_contains_itself() -> None:
     assert compare("contains", [a, "ghi"], a) is True
     assert compare("in", a, [a, "ghi"], ps_version=5) is True
     assert compare("in", ["abc", "def"], ["abc", "def", "ghi"], ps_version=5) is False
+
+
+COLOR = clr.EnumType("Test.ConsoleColor", {"Black": 0, "DarkBlue": 1, "Blue": 9, "Red": 12})
+
+
+def test_enum_arithmetic() -> None:
+    # about_Arithmetic_Operators: $blue + 3 = Red, $red - 3 = Blue, $blue - $red = -3
+    blue, red = clr.EnumValue(COLOR, "Blue", 9), clr.EnumValue(COLOR, "Red", 12)
+    assert binary("+", blue, 3) == red
+    assert binary("-", red, 3) == blue
+    result = binary("-", blue, red)
+    assert result == -3 and type(result) is int
+    assert binary("+", "file", 16) == "file16"
+    assert unary("+", "123") == 123

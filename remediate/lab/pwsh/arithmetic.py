@@ -148,10 +148,11 @@ def _hashtable_add(left: clr.Hashtable, right: Any) -> clr.Hashtable:
     result = left.copy()
     for key, value in right.items():
         if key in result:
+            # Hashtable.Add's own ArgumentException reaches the script (about_Arithmetic_Operators shows it as
+            # OperationStopped, the category of an exception that is not PowerShell's).
             existing = next(k for k in result if clr.fold_key(k) == clr.fold_key(key))
-            inner = clr.ArgumentException(f"Item has already been added. Key in dictionary: '{to_string(existing)}'"
-                                          f"  Key being added: '{to_string(key)}'")
-            raise RuntimeException(inner.Message, inner, error_id="BadOperatorArgument")
+            raise clr.ArgumentException(f"Item has already been added. Key in dictionary: '{to_string(existing)}'"
+                                        f"  Key being added: '{to_string(key)}'")
         result[key] = value
     return result
 
@@ -189,6 +190,12 @@ def binary(op: str, left: Any, right: Any, *, ps_version: int = 2, ofs: str = " 
         raise _no_method(name, left)
     if isinstance(left, bool) and not is_number(right):
         raise _no_method(name, left)
+    if isinstance(left, clr.EnumValue) and name in ("+", "-") and not isinstance(right, clr.EnumValue):
+        # about_Arithmetic_Operators: [ConsoleColor]::Blue + 3 is Red; Blue - Red is the Int32 -3
+        number = numeric(name, left, right)
+        if isinstance(number, int):
+            return clr.EnumValue(left.enum, enum_text(clr.EnumValue(left.enum, "", int(number))), int(number))
+        return number
     if isinstance(left, clr.DotNetObject) or isinstance(left, clr.PSCustomObject):
         method = getattr(type(left), _OP_METHODS[name], None)
         if method is None:
