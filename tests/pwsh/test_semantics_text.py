@@ -271,3 +271,12 @@ def test_about_comparison_like_examples(value: str, pattern: str, expected: bool
     assert like(value, pattern) is expected
     assert like(["PowerShell", "Server"], "*shell") == ["PowerShell"]
     assert like(["PowerShell", "Server"], "*shell", negate=True) == ["Server"]
+
+
+def test_wildcard_pattern_for_cmdlets() -> None:
+    from remediate.lab.windows.wildcard import has_wildcard, wildcard
+    assert has_wildcard("W3*") and has_wildcard("a?") and has_wildcard("[ab]")
+    assert not has_wildcard("plain") and not has_wildcard("a`*b")
+    assert wildcard("[a-l]ook").fullmatch("Book") and not wildcard("[a-l]ook").fullmatch("took")
+    assert wildcard("[!a]").fullmatch("!")                      # no negation, unlike fnmatch
+    assert wildcard("12`*4").fullmatch("12*4") and not wildcard("12`*4").fullmatch("1234")
