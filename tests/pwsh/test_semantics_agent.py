@@ -48,19 +48,14 @@ def test_every_regex_literal_of_the_agent_translates(pattern: str) -> None:
     compile_net(pattern, 1)
 
 
-@pytest.mark.parametrize("pattern", _literals("[ci]?(?:not)?like"))
-def test_every_wildcard_of_the_agent_is_valid(pattern: str) -> None:
-    like("probe", pattern)
-
-
-@pytest.mark.parametrize("pattern", _literals("[ci]?replace"))
-def test_every_replace_pattern_of_the_agent_translates(pattern: str) -> None:
-    replace("probe", [pattern, ""])
-
-
-@pytest.mark.parametrize("pattern", _literals("[ci]?split"))
-def test_every_split_pattern_of_the_agent_translates(pattern: str) -> None:
-    split("probe", pattern)
+def test_every_wildcard_replace_and_split_literal_of_the_agent_translates() -> None:
+    # the agent has none of these today (it avoids wildcards on purpose); any it gains must translate
+    for pattern in _literals("[ci]?(?:not)?like"):
+        like("probe", pattern)
+    for pattern in _literals("[ci]?replace"):
+        replace("probe", [pattern, ""])
+    for pattern in _literals("[ci]?split"):
+        split("probe", pattern)
 
 
 FORMATS = sorted({text.replace("''", "'") for text in re.findall(rf"{_QUOTED}\s+-f\s", SCRIPT)} |
