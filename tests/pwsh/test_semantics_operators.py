@@ -296,3 +296,12 @@ def test_enum_arithmetic() -> None:
     assert result == -3 and type(result) is int
     assert binary("+", "file", 16) == "file16"
     assert unary("+", "123") == 123
+
+
+def test_a_number_on_the_left_converts_the_right_operand() -> None:
+    with pytest.raises(PSInvalidCastException) as caught:
+        binary("+", 1, [2])
+    assert caught.value.Message == ('Cannot convert the "System.Object[]" value of type "System.Object[]" to type '
+                                    '"System.Int32".')
+    with pytest.raises(PSInvalidCastException, match='to type "System.Int64"'):
+        binary("*", clr.Int64(2), clr.Hashtable())

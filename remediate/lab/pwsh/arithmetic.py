@@ -23,7 +23,7 @@ from remediate.lab.windows.psexceptions import DivideByZeroException, PSInvalidC
 from remediate.lab.windows.refusal import NotModeled
 
 from remediate.lab.pwsh import typenames
-from remediate.lab.pwsh.convert import convert
+from remediate.lab.pwsh.convert import cast_error, convert
 from remediate.lab.pwsh.operators import require_version
 from remediate.lab.pwsh.values import enum_text, parse_number, to_string
 
@@ -58,6 +58,9 @@ def _numeric_operand(value: Any, other: Any, op: str, left: Any) -> Any:
             raise PSInvalidCastException(
                 f'Cannot convert value "{value}" to type "{target}". Error: "Input string was not in a correct '
                 'format."', error_id="InvalidCastFromStringToInteger") from None
+    if value is not left and is_number(other):
+        # a number on the left converts the right operand to its type: `1 + @(2)` cannot convert an object[]
+        raise cast_error(value, typenames.value_type_name(other))
     raise _no_method(op, left)
 
 
