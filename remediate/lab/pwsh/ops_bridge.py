@@ -1,0 +1,56 @@
+"""The one place where the evaluator calls the semantic functions (conversions and operators).
+
+The semantics live in `convert.py`, `dispatch.py` (every binary and unary operator), `values.py` (truth, string
+form) and `typenames.py` (type names): pure functions, no interpreter state. This bridge passes the runtime's mode
+(`ps_version`, `$OFS`, the scope as clr.Runtime for conversions that construct objects).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from remediate.lab.pwsh import dispatch, typenames
+from remediate.lab.pwsh import convert as _convert
+from remediate.lab.pwsh import values as _values
+
+
+def is_true(value: Any) -> bool:
+    return _values.is_true(value)
+
+
+def to_string(value: Any, rt: Any) -> str:
+    return _values.to_string(value, rt.ofs())
+
+
+def convert(value: Any, type_name: str, rt: Any) -> Any:
+    return _convert.convert(value, type_name, ps_version=rt.ps_version, rt=rt, ofs=rt.ofs())
+
+
+def as_type(value: Any, type_name: str, rt: Any) -> Any:
+    return _convert.as_type(value, type_name, ps_version=rt.ps_version, rt=rt)
+
+
+def is_type(value: Any, type_name: str, rt: Any) -> bool:
+    return typenames.is_type(value, type_name, ps_version=rt.ps_version)
+
+
+def resolve_type(name: str, rt: Any) -> str:
+    return typenames.resolve(name, ps_version=rt.ps_version)
+
+
+def value_type_name(value: Any) -> str:
+    return typenames.value_type_name(value)
+
+
+def binary(op: str, left: Any, right: Any, rt: Any) -> Any:
+    """Arithmetic, bitwise and every other operator whose result needs no `$matches`."""
+    return dispatch.binary_operator(op, left, right, ps_version=rt.ps_version, ofs=rt.ofs(), rt=rt)[0]
+
+
+def compare(op: str, left: Any, right: Any, rt: Any) -> tuple[Any, Any]:
+    """(result, matches): `matches` is the `$matches` table a scalar -match sets, else None."""
+    return dispatch.binary_operator(op, left, right, ps_version=rt.ps_version, ofs=rt.ofs(), rt=rt)
+
+
+def unary(op: str, value: Any, rt: Any) -> Any:
+    return dispatch.unary_operator(op, value, ps_version=rt.ps_version, ofs=rt.ofs())
