@@ -22,6 +22,7 @@ from remediate.lab.pwsh.objects import ScriptBlock, items
 from remediate.lab.pwsh.parse import Pos
 from remediate.lab.windows import clr
 from remediate.lab.windows.psexceptions import CommandNotFoundException, RuntimeException
+from remediate.lab.windows.refusal import NotModeled
 
 ALIASES = {"%": "ForEach-Object", "foreach": "ForEach-Object", "?": "Where-Object", "where": "Where-Object"}
 
@@ -56,8 +57,10 @@ def resolve(scope: Any, name: str) -> Any:
     if language is not None:
         return language
     found = clr.CMDLETS.get(key)
-    if found is not None and found.available(scope.session.machine):
-        return found
+    if found is not None:
+        return found if found.available(scope.session.machine) else None
+    if key in langcmdlets.UNMODELED:
+        raise NotModeled(f"the cmdlet {name} (PowerShell has it; the lab does not model it)")
     return None
 
 

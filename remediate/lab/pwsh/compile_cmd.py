@@ -36,7 +36,8 @@ def _silent(node: Any) -> bool:
     inner = unwrap(node)
     if inner.type in _NO_OUTPUT:
         return True
-    return inner.type == "expression_with_unary_operator" and inner.children[0].type in ("++", "--")
+    return inner.type == "expression_with_unary_operator" and inner.children[0].type in (
+        "pre_increment_expression", "pre_decrement_expression")
 
 
 @expr("pipeline")

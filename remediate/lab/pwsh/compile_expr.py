@@ -80,6 +80,9 @@ def compile_unary(unit: Unit, node: Any) -> Any:
     first = node.children[0]
     if first.type == "cast_expression":
         return compile_expr(unit, first)
+    if first.type in ("pre_increment_expression", "pre_decrement_expression"):
+        op = "++" if first.type == "pre_increment_expression" else "--"
+        return compile_increment(unit, first.children[-1], op, prefix=True)
     operand_node = node.children[-1]
     op = text(first).casefold()
     if op in ("++", "--"):

@@ -272,10 +272,10 @@ def compile_function(unit: Unit, node: Any) -> Any:
     if text(node.children[0]).casefold() != "function":
         return unit.refuse(node, f"'{text(node.children[0])}' (only 'function' definitions)")
     params = next((c for c in node.children if c.type == "function_parameter_declaration"), None)
-    if params is not None:
-        return unit.refuse(node, "function parameters declared after the name (use a param block)")
     block = next((c for c in node.children if c.type == "script_block"), None)
-    code = compile_code(unit, None, block, name)
+    if params is not None and block is not None and any(c.type == "param_block" for c in block.children):
+        return unit.refuse(node, "a function with both parameters after its name and a param block")
+    code = compile_code(unit, params, block, name)  # `function F($a, $b) {}` declares what param() would
 
     def define(scope: Any, out: list) -> None:
         scope.functions[name.casefold()] = code

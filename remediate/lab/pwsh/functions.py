@@ -48,8 +48,10 @@ def compile_code(unit: Unit, param_block: Any | None, block: Any | None, name: s
     code = Code(name=name, file=unit.file)
     if block is not None and param_block is None:
         param_block = next((c for c in block.children if c.type == "param_block"), None)
-    if param_block is not None:
-        _compile_params(unit, param_block, code)
+    refusal = _compile_params(unit, param_block, code) if param_block is not None else None
+    if refusal is not None:
+        code.body = refusal
+        return code
     if block is None:
         code.body = lambda scope, out: None
         return code
@@ -63,13 +65,14 @@ def compile_code(unit: Unit, param_block: Any | None, block: Any | None, name: s
     return code
 
 
-def _compile_params(unit: Unit, node: Any, code: Code) -> None:
+def _compile_params(unit: Unit, node: Any, code: Code) -> Any:
+    """Fills code.params; returns a refusal closure for the body if the block declares what is not modelled."""
     for attribute in _attributes(node):
         attribute_name = _attribute_name(attribute)
         if attribute_name == "cmdletbinding":
             code.advanced = True
         elif attribute_name is not None:
-            code.body = unit.refuse(attribute, f"the script block attribute [{attribute_name}]")
+            return unit.refuse(attribute, f"the script block attribute [{attribute_name}]")
     listing = next((c for c in node.children if c.type == "parameter_list"), None)
     for parameter in named(listing) if listing is not None else []:
         spec = ParamSpec(name=variable_name(text(next(c for c in parameter.children if c.type == "variable"))))
@@ -82,13 +85,16 @@ def _compile_params(unit: Unit, node: Any, code: Code) -> None:
             attribute_name = _attribute_name(attribute)
             if attribute_name == "parameter":
                 code.advanced = True
-                _parameter_attribute(unit, attribute, spec)
+                refused = _parameter_attribute(unit, attribute, spec)
+                if refused is not None:
+                    return refused
             else:
-                raise unit.refusal(attribute, f"the parameter attribute [{attribute_name}]")
+                return unit.refuse(attribute, f"the parameter attribute [{attribute_name}]")
         default = next((c for c in parameter.children if c.type == "script_parameter_default"), None)
         if default is not None:
             spec.default = compile_expr(unit, named(default)[0])
         code.params.append(spec)
+    return None
 
 
 def _attributes(node: Any) -> list[Any]:
@@ -101,7 +107,7 @@ def _attribute_name(attribute: Any) -> str | None:
     return text(name).casefold() if name is not None else None
 
 
-def _parameter_attribute(unit: Unit, attribute: Any, spec: ParamSpec) -> None:
+def _parameter_attribute(unit: Unit, attribute: Any, spec: ParamSpec) -> Any:
     arguments = next((c for c in attribute.children if c.type == "attribute_arguments"), None)
     for argument in named(arguments) if arguments is not None else []:
         parts = named(argument)
@@ -112,7 +118,8 @@ def _parameter_attribute(unit: Unit, attribute: Any, spec: ParamSpec) -> None:
         elif key == "position":
             spec.position = int(value)
         else:
-            raise unit.refusal(argument, f"the Parameter() argument {key}")
+            return unit.refuse(argument, f"the Parameter() argument {key}")
+    return None
 
 
 # ---- binding and invocation ----------------------------------------------------------------------------------

@@ -234,3 +234,50 @@ def new_object(context: Any, objects: list | None, TypeName: Any = None, Argumen
             else:
                 members.set_member(value, str(key), item, scope)
     return [value]
+
+
+@language("Write-Warning", P("Message", "System.String", position=0, mandatory=True),
+          module="Microsoft.PowerShell.Utility")
+def write_warning(context: Any, objects: list | None, Message: Any = None) -> list:  # noqa: N803
+    context.write_warning(Message)
+    return []
+
+
+@language("Write-Verbose", P("Message", "System.String", position=0, mandatory=True),
+          module="Microsoft.PowerShell.Utility")
+def write_verbose(context: Any, objects: list | None, Message: Any = None) -> list:  # noqa: N803
+    if context.common.get("Verbose") or cmdlet_context.preference(context.scope, None, "VerbosePreference") \
+            not in ("silentlycontinue", "ignore"):
+        context.scope.session.host_write("VERBOSE: " + Message)
+    return []
+
+
+@language("Write-Debug", P("Message", "System.String", position=0, mandatory=True),
+          module="Microsoft.PowerShell.Utility")
+def write_debug(context: Any, objects: list | None, Message: Any = None) -> list:  # noqa: N803
+    if context.common.get("Debug") or cmdlet_context.preference(context.scope, None, "DebugPreference") \
+            not in ("silentlycontinue", "ignore"):
+        context.scope.session.host_write("DEBUG: " + Message)
+    return []
+
+
+# PowerShell 2.0's own cmdlets that the lab does not model: refused loudly rather than "not recognized" (which
+# would be a lie about Windows). A simulation that implements one registers it in clr.CMDLETS, which wins.
+UNMODELED = {name.casefold() for name in (
+    "Select-Object", "Sort-Object", "Measure-Object", "Group-Object", "Compare-Object", "Tee-Object",
+    "Format-Table", "Format-List", "Format-Wide", "Format-Custom", "Out-String", "Out-File", "Out-Host",
+    "Out-Default", "Get-Member", "Add-Member", "Get-Item", "Get-ChildItem", "Test-Path", "Get-Content",
+    "Set-Content", "Add-Content", "Join-Path", "Split-Path", "Resolve-Path", "New-Item", "Copy-Item", "Move-Item",
+    "Rename-Item", "Get-ItemProperty", "Set-ItemProperty", "New-ItemProperty", "Remove-ItemProperty", "Get-Date",
+    "Start-Sleep", "Invoke-Expression", "Invoke-Command", "Get-Variable", "Set-Variable", "New-Variable",
+    "Remove-Variable", "Clear-Variable", "Get-Process", "Stop-Process", "Start-Process", "Get-Location",
+    "Set-Location", "Push-Location", "Pop-Location", "Import-Module", "Get-Module", "Export-Csv", "Import-Csv",
+    "ConvertTo-Csv", "ConvertFrom-Csv", "ConvertTo-Xml", "ConvertTo-Html", "Select-String", "Get-Host",
+    "Read-Host", "Get-Culture", "Get-Random", "Get-Unique", "New-TimeSpan", "Get-Acl", "Set-Acl",
+    "Get-ExecutionPolicy", "Set-ExecutionPolicy", "Test-Connection", "Restart-Service", "Suspend-Service",
+    "Resume-Service", "New-Service", "Get-HotFix", "Get-Credential", "Export-Clixml", "Import-Clixml",
+    "ConvertTo-SecureString", "ConvertFrom-SecureString", "Start-Job", "Get-Job", "Receive-Job", "Wait-Job",
+    "Remove-Job", "Trace-Command", "Measure-Command", "Clear-Host", "Out-GridView", "Update-TypeData",
+    "Update-FormatData", "Get-PSDrive", "New-PSDrive", "Get-Alias", "Set-Alias", "New-Alias", "Get-History",
+    "Get-Help", "Get-Event", "Register-ObjectEvent", "Send-MailMessage", "Get-Counter", "Get-Service",
+)}

@@ -34,9 +34,16 @@ class Pos:
     column: int  # 1-based
     source: str  # the whole line's text
 
-    def position_message(self) -> str:
-        """InvocationInfo.PositionMessage as PowerShell 2.0 prints it."""
-        return (f"At {self.file}:{self.line} char:{self.column}\r\n+ {self.source.rstrip()}")
+    def position_message(self, ps_version: int = 2) -> str:
+        """InvocationInfo.PositionMessage: "At FILE:LINE char:COL" ("line:LINE" for code without a file), then the
+        line with 2.0's `<<<<` before the position, or 3.0+'s underline."""
+        where = f"line:{self.line}" if self.file.startswith("<") else f"{self.file}:{self.line}"
+        source = self.source.rstrip()
+        at = self.column - 1
+        if ps_version < 3:
+            shown = source[:at] + " <<<< " + source[at:].lstrip() if at > 0 else "<<<< " + source
+            return f"At {where} char:{self.column}\r\n+ {shown}"
+        return f"At {where} char:{self.column}\r\n+ {source}\r\n+ {' ' * at}{'~' * max(1, len(source) - at)}"
 
 
 def parse(text: str, file: str = "<script>") -> tree_sitter.Tree:
