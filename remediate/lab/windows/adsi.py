@@ -94,7 +94,7 @@ class DirectoryEntry(clr.DotNetObject):
         self._object = bound
         self._cache: dict[str, tuple[str, list[Any]]] | None = None
         self._pending: list[tuple[int, str, list[Any]]] = []
-        self.UsePropertyCache = True
+        self._use_cache = True
 
     @classmethod
     def new(cls, rt: Any, *args: Any) -> DirectoryEntry:
@@ -126,13 +126,21 @@ class DirectoryEntry(clr.DotNetObject):
         else:
             raise NotModeled(f"ADSI PutEx control code {control}", "the lab models 1 (clear) and 2 (update)")
         self._pending.append((control, spelling, list(values)))
-        if not self.UsePropertyCache:
+        if not self._use_cache:
             self.CommitChanges()
 
     # ---- .NET members ------------------------------------------------------------------------------------
 
     @property
-    def Path(self) -> str:  # noqa: N802 - .NET names
+    def UsePropertyCache(self) -> bool:  # noqa: N802 - .NET names
+        return self._use_cache
+
+    @UsePropertyCache.setter
+    def UsePropertyCache(self, value: Any) -> None:  # noqa: N802
+        self._use_cache = clr.to_bool(value)
+
+    @property
+    def Path(self) -> str:  # noqa: N802
         return self._path
 
     @property
@@ -262,7 +270,8 @@ def _flatten(args: tuple[Any, ...]) -> list[Any]:
 @clr.register
 class PropertyCollection(clr.DotNetObject):
     """System.DirectoryServices.PropertyCollection: `entry.Properties[name]` is never null (an attribute that is
-    not set gives an empty collection, as .NET documents)."""
+    not set gives an empty collection, as .NET documents). An IDictionary: PowerShell does not enumerate it in a
+    pipeline or foreach, so it has no `__iter__`."""
 
     TYPE_NAME: ClassVar[str] = "System.DirectoryServices.PropertyCollection"
 
@@ -271,10 +280,6 @@ class PropertyCollection(clr.DotNetObject):
 
     def __getitem__(self, name: Any) -> PropertyValueCollection:
         return PropertyValueCollection(self._entry, clr.to_str(name))
-
-    def __iter__(self) -> Any:
-        return iter([PropertyValueCollection(self._entry, spelling)
-                     for spelling, _ in self._entry._values().values()])
 
     @property
     def Count(self) -> int:  # noqa: N802

@@ -73,12 +73,12 @@ class DirectorySearcher(clr.DotNetObject):
 
     def __init__(self, machine: Any) -> None:
         self._machine = machine
-        self.SearchRoot: adsi.DirectoryEntry | None = None
+        self._root_entry: adsi.DirectoryEntry | None = None
         self._filter = "(objectClass=*)"
         self._scope = SearchScope.member("Subtree")
-        self.PropertiesToLoad = StringCollection()
-        self.PageSize = 0
-        self.SizeLimit = 0
+        self._properties = StringCollection()
+        self._page_size = 0
+        self._size_limit = 0
 
     @classmethod
     def new(cls, rt: Any, *args: Any) -> DirectorySearcher:
@@ -99,6 +99,42 @@ class DirectorySearcher(clr.DotNetObject):
         if rest:
             raise TypeError("no DirectorySearcher constructor takes these arguments")
         return searcher
+
+    @property
+    def SearchRoot(self) -> adsi.DirectoryEntry | None:  # noqa: N802
+        return self._root_entry
+
+    @SearchRoot.setter
+    def SearchRoot(self, value: Any) -> None:  # noqa: N802
+        if value is not None and not isinstance(value, adsi.DirectoryEntry):
+            raise clr.ArgumentException("SearchRoot must be a DirectoryEntry")  # PowerShell's cast fails first
+        self._root_entry = value
+
+    @property
+    def PropertiesToLoad(self) -> StringCollection:  # noqa: N802
+        return self._properties
+
+    @property
+    def PageSize(self) -> int:  # noqa: N802
+        return self._page_size
+
+    @PageSize.setter
+    def PageSize(self, value: Any) -> None:  # noqa: N802
+        number = clr.to_int(value)
+        if number < 0:
+            raise clr.ArgumentException("The PageSize value must be non-negative.")
+        self._page_size = number  # paging changes how results arrive, not which: the lab returns them at once
+
+    @property
+    def SizeLimit(self) -> int:  # noqa: N802
+        return self._size_limit
+
+    @SizeLimit.setter
+    def SizeLimit(self, value: Any) -> None:  # noqa: N802
+        number = clr.to_int(value)
+        if number < 0:
+            raise clr.ArgumentException("The SizeLimit value must be non-negative.")
+        self._size_limit = number
 
     @property
     def Filter(self) -> str:  # noqa: N802
@@ -128,13 +164,13 @@ class DirectorySearcher(clr.DotNetObject):
         self._scope = member
 
     def _root(self) -> adsi_ldap.LdapObject:
-        if self.SearchRoot is None:
+        if self._root_entry is None:
             domain = self._machine.directory.layout["domain"]
-            self.SearchRoot = adsi.DirectoryEntry(self._machine, f"LDAP://{domain}")
-        bound = self.SearchRoot._bound()
+            self._root_entry = adsi.DirectoryEntry(self._machine, f"LDAP://{domain}")
+        bound = self._root_entry._bound()
         if not isinstance(bound, adsi_ldap.LdapObject):
             raise clr.NotSupportedException(f"The provider does not support searching and cannot search "
-                                            f"{self.SearchRoot.Path}.")
+                                            f"{self._root_entry.Path}.")
         return bound
 
     def FindAll(self) -> SearchResultCollection:  # noqa: N802
@@ -153,7 +189,7 @@ class DirectorySearcher(clr.DotNetObject):
                       if not wanted or name.casefold() in wanted}
             loaded["adspath"] = [path]
             results.append(SearchResult(self._machine, path, loaded))
-            if self.SizeLimit and len(results) >= self.SizeLimit:
+            if self._size_limit and len(results) >= self._size_limit:
                 break
         return SearchResultCollection(results)
 
@@ -220,10 +256,6 @@ class ResultPropertyCollection(clr.DotNetObject):
 
     def __getitem__(self, name: Any) -> ResultPropertyValueCollection:
         return ResultPropertyValueCollection(self._properties.get(clr.to_str(name).casefold(), []))
-
-    def __iter__(self) -> Any:
-        # Enumerating the collection (a DictionaryBase) gives DictionaryEntry items: not modelled.
-        raise adsi.NotModeled("enumerating a ResultPropertyCollection", "use PropertyNames or the indexer")
 
     @property
     def PropertyNames(self) -> list[str]:  # noqa: N802
