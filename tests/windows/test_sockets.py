@@ -149,3 +149,28 @@ def test_other_families_and_timeouts_are_refused() -> None:
     with pytest.raises(clr.ArgumentOutOfRangeException):
         stream.ReadTimeout = 0
     stream.Close()
+
+
+def test_probe_of_the_labs_own_smtp_listener() -> None:
+    """A host's SMTP service as the lab serves it (remediate/lab/network.py), reached from another host's
+    TcpClient over a real loopback connection: the greeting is the host's receive connector banner."""
+    from remediate.lab.network import LabNetwork
+
+    server = make_host("win2019-ex2019", name="mx1", exchange={
+        "receive_connectors": {"{server}\\Default Frontend {server}": {"banner": "220 mx1.contoso.com ready"}}})
+    network = LabNetwork({"mx1": server}, [], {})
+    network.start(password="unused", user="unused")
+    try:
+        port = int(network.addresses()["mx1"].rsplit(":", 1)[1])
+        client = connect(rt_for(), "127.0.0.1", port)
+        stream = client.GetStream()
+        stream.ReadTimeout = 5000
+        data = b""
+        while not data.endswith(b"\r\n"):
+            chunk = stream.read_bytes(256)
+            assert chunk, "the listener closed before its greeting"
+            data += chunk
+        assert data == b"220 mx1.contoso.com ready\r\n"
+        client.Close()
+    finally:
+        network.stop()
