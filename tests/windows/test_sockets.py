@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from remediate.lab.windows import clr, sockets
+from remediate.lab.windows import clr, nettcpip, sockets
 from remediate.lab.windows.refusal import NotModeled
 from winb_hosts import Rt, make_host, rt_for
 
@@ -174,3 +174,21 @@ def test_probe_of_the_labs_own_smtp_listener() -> None:
         client.Close()
     finally:
         network.stop()
+
+
+@pytest.mark.parametrize("platform, available", [("win2003-ex2003", False), ("win2012r2-ex2013", True),
+                                                 ("win2019-ex2019", True)])
+def test_test_netconnection_exists_from_2012_r2(platform: str, available: bool) -> None:
+    assert clr.CMDLETS["test-netconnection"].available(rt_for(platform).machine) is available
+
+
+def test_test_netconnection_over_loopback(smtp_server: int) -> None:
+    rt = rt_for()
+    tnc = nettcpip.test_net_connection
+    [result] = tnc(rt, ComputerName="localhost", Port=smtp_server)
+    assert (result.RemoteAddress, result.TcpTestSucceeded, result.RemotePort) == ("127.0.0.1", True, smtp_server)
+    assert tnc(rt, ComputerName="127.0.0.1", Port=closed_port(), InformationLevel="Quiet") == [False]
+    assert rt.warnings[-1].startswith("TCP connect to (127.0.0.1 : ")
+    assert tnc(rt, ComputerName="mx1.partner.example", Port=25, InformationLevel="Quiet") == [False]
+    assert rt.warnings[-1] == "Name resolution of mx1.partner.example failed"
+    assert tnc(rt, ComputerName="192.0.2.1", InformationLevel="Quiet") == [False]

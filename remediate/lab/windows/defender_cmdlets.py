@@ -6,10 +6,11 @@ in the lab); elsewhere the cmdlets are not recognized.
 
 - Get-MpPreference writes one MSFT_MpPreference CIM instance; its ExclusionPath / ExclusionProcess /
   ExclusionExtension are string arrays, or $null when the list is empty (CIM gives no empty arrays).
-- Add-MpPreference -ExclusionPath/-ExclusionProcess <string[]> adds each entry; Defender keeps its exclusions as
-  registry value names (HKLM\\SOFTWARE\\Microsoft\\Windows Defender\\Exclusions\\Paths, ...\\Processes), so an
-  entry equal to one already there without regard to case is not added again (the first spelling stays), and a
-  differently written path of the same folder (a trailing backslash, doubled separators) is a separate entry.
+- Add-MpPreference -ExclusionPath/-ExclusionProcess <string[]> adds each entry. Defender keeps its exclusions as
+  registry value names (HKLM\\SOFTWARE\\Microsoft\\Windows Defender\\Exclusions\\Paths, ...\\Processes), and the
+  lab reads that as: an entry equal to one already there without regard to case is not added again (the first
+  spelling stays), a differently written path of the same folder (a trailing backslash, doubled separators) is a
+  separate entry. The cmdlet pages do not say; UNCONFIRMED on a real server.
 - Remove-MpPreference removes the entries equal to each value, without regard to case; a value that is not there
   is no error.
 ExclusionExtension is not in the lab's state: any use of it is refused as not modelled. The "N/A: Must be an
