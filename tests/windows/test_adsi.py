@@ -151,6 +151,9 @@ def vs_entry(rt: Rt) -> adsi.DirectoryEntry:
     ([("msExchSmtpSmartHostType", 2), ("msExchSmtpSmartHost", "relay.contoso.com")], True,
      {"msExchSmtpSmartHostType": 2, "msExchSmtpSmartHost": "relay.contoso.com"}),
     ([("msExchSmtpOutgoingPort", None)], True, {"msExchSmtpOutgoingPort": None}),
+    # the cache keeps the last operation of a property: a Clear of an unset attribute followed by a value is a write
+    ([("msExchSmtpSmartHost", None), ("msExchSmtpSmartHost", "relay.contoso.com")], True,
+     {"msExchSmtpSmartHost": "relay.contoso.com"}),
 ])
 def test_property_value_collection_edits_are_written_by_commit(edits: list[tuple[str, Any]], committed: bool,
                                                                expected: dict[str, Any]) -> None:

@@ -93,7 +93,8 @@ class DirectoryEntry(clr.DotNetObject):
         self._path = path
         self._object = bound
         self._cache: dict[str, tuple[str, list[Any]]] | None = None
-        self._pending: list[tuple[int, str, list[Any]]] = []
+        # One pending operation per property, the last one given (ADSI's cache holds one per property).
+        self._pending: dict[str, tuple[int, str, list[Any]]] = {}
         self._use_cache = True
 
     @classmethod
@@ -125,7 +126,8 @@ class DirectoryEntry(clr.DotNetObject):
             cache[name.casefold()] = (spelling, list(values))
         else:
             raise NotModeled(f"ADSI PutEx control code {control}", "the lab models 1 (clear) and 2 (update)")
-        self._pending.append((control, spelling, list(values)))
+        self._pending.pop(name.casefold(), None)
+        self._pending[name.casefold()] = (control, spelling, list(values))
         if not self._use_cache:
             self.CommitChanges()
 
@@ -167,7 +169,7 @@ class DirectoryEntry(clr.DotNetObject):
     def CommitChanges(self) -> Any:  # noqa: N802
         """Writes the cached changes (IADs::SetInfo)."""
         if self._pending:
-            pending, self._pending = self._pending, []
+            pending, self._pending = list(self._pending.values()), {}
             try:
                 self._bound().commit(pending)
             finally:
@@ -176,7 +178,7 @@ class DirectoryEntry(clr.DotNetObject):
 
     def RefreshCache(self, names: Any = None) -> Any:  # noqa: N802
         """Reloads the cache from the object (IADs::GetInfo / GetInfoEx): uncommitted changes are lost."""
-        self._pending = []
+        self._pending = {}
         self._cache = self._bound().load()
         return clr.VOID
 
