@@ -41,9 +41,9 @@ def _shell_loaded(machine: Any) -> bool:
     return snapins.windows_powershell(machine) and snapins.is_loaded(machine, machine.exchange.shell)
 
 
-def _module(name: str) -> dict[str, Any]:
-    return {"module": "Microsoft.Exchange.Management.PowerShell.SnapIn", "available": _shell_loaded,
-            "since": "1.0"}
+# The snap-in's cmdlets exist once Add-PSSnapin loaded it (the module name is the 2013+ snap-in's).
+_OPTIONS: dict[str, Any] = {"module": "Microsoft.Exchange.Management.PowerShell.SnapIn", "available": _shell_loaded,
+                            "since": "1.0"}
 
 
 @clr.register
@@ -157,7 +157,7 @@ def _send_connector(machine: Any, name: str) -> SendConnector:
                          Enabled=True)
 
 
-@clr.cmdlet("Get-SendConnector", clr.Param("Identity", "System.Object", position=0, pipeline=True), **_module(""))
+@clr.cmdlet("Get-SendConnector", clr.Param("Identity", "System.Object", position=0, pipeline=True), **_OPTIONS)
 def get_send_connector(ctx: Any, Identity: Any = None) -> list[Any]:  # noqa: N803
     names = list(ctx.machine.exchange.snapshot()["send_connectors"])
     if Identity is not None:
@@ -178,7 +178,7 @@ def _smart_hosts(value: Any) -> list[str]:
 @clr.cmdlet("Set-SendConnector", clr.Param("Identity", "System.Object", position=0, mandatory=True, pipeline=True),
             clr.Param("DNSRoutingEnabled", "System.Boolean"), clr.Param("SmartHosts", "System.Object"),
             clr.Param("Port", "System.Int32"), clr.Param("Confirm", "System.Management.Automation.SwitchParameter"),
-            **_module(""))
+            **_OPTIONS)
 def set_send_connector(ctx: Any, Identity: Any, **bound: Any) -> list[Any]:  # noqa: N803
     name = _identity_text(Identity)
     exchange = ctx.machine.exchange
@@ -217,7 +217,7 @@ def _receive_connectors(machine: Any) -> list[ReceiveConnector]:
 
 
 @clr.cmdlet("Get-ReceiveConnector", clr.Param("Identity", "System.Object", position=0, pipeline=True),
-            clr.Param("Server", "System.Object"), **_module(""))
+            clr.Param("Server", "System.Object"), **_OPTIONS)
 def get_receive_connector(ctx: Any, Identity: Any = None, Server: Any = None) -> list[Any]:  # noqa: N803
     connectors = _receive_connectors(ctx.machine)
     if Server is not None:
@@ -244,7 +244,7 @@ def _match_receive(ctx: Any, connectors: list[ReceiveConnector], identity: str) 
 @clr.cmdlet("Set-ReceiveConnector", clr.Param("Identity", "System.Object", position=0, mandatory=True,
                                               pipeline=True),
             clr.Param("Banner", "System.String"), clr.Param("Confirm", "System.Management.Automation.SwitchParameter"),
-            **_module(""))
+            **_OPTIONS)
 def set_receive_connector(ctx: Any, Identity: Any, **bound: Any) -> list[Any]:  # noqa: N803
     connector = _match_receive(ctx, _receive_connectors(ctx.machine), _identity_text(Identity))
     if "Banner" in bound:
@@ -268,7 +268,7 @@ def _remote_domains(machine: Any) -> list[RemoteDomain]:
     return out
 
 
-@clr.cmdlet("Get-RemoteDomain", clr.Param("Identity", "System.Object", position=0, pipeline=True), **_module(""))
+@clr.cmdlet("Get-RemoteDomain", clr.Param("Identity", "System.Object", position=0, pipeline=True), **_OPTIONS)
 def get_remote_domain(ctx: Any, Identity: Any = None) -> list[Any]:  # noqa: N803
     domains = _remote_domains(ctx.machine)
     if Identity is None:
@@ -282,7 +282,7 @@ def get_remote_domain(ctx: Any, Identity: Any = None) -> list[Any]:  # noqa: N80
 
 @clr.cmdlet("Set-RemoteDomain", clr.Param("Identity", "System.Object", position=0, mandatory=True, pipeline=True),
             clr.Param("TNEFEnabled", "System.Object"),
-            clr.Param("Confirm", "System.Management.Automation.SwitchParameter"), **_module(""))
+            clr.Param("Confirm", "System.Management.Automation.SwitchParameter"), **_OPTIONS)
 def set_remote_domain(ctx: Any, Identity: Any, **bound: Any) -> list[Any]:  # noqa: N803
     name = _identity_text(Identity)
     if "TNEFEnabled" in bound:
@@ -299,7 +299,7 @@ def set_remote_domain(ctx: Any, Identity: Any, **bound: Any) -> list[Any]:  # no
 # ---- queues ----------------------------------------------------------------------------------------------------
 
 @clr.cmdlet("Get-Queue", clr.Param("Identity", "System.Object", position=0), clr.Param("Server", "System.Object"),
-            **_module(""))
+            **_OPTIONS)
 def get_queue(ctx: Any, Identity: Any = None, Server: Any = None) -> list[Any]:  # noqa: N803
     machine = ctx.machine
     if Identity is not None or Server is not None:
