@@ -522,6 +522,21 @@ def com_error(code: int, message: str, cls: type[DotNetException] | None = None)
     return error
 
 
+class Win32Exception(ExternalException):
+    """System.ComponentModel.Win32Exception: a Win32 error code (`NativeErrorCode`) and the system's text for it
+    (learn.microsoft.com/dotnet/api/system.componentmodel.win32exception). SocketException derives from it."""
+
+    TYPE_NAME: ClassVar[str] = "System.ComponentModel.Win32Exception"
+
+    def __init__(self, message: str | None = None, inner: BaseException | None = None, native_error: int = 0
+                 ) -> None:
+        super().__init__(message, inner)
+        self.NativeErrorCode = native_error  # ErrorCode stays ExternalException's E_FAIL
+
+
+register(Win32Exception)
+
+
 @dataclass
 class ErrorRecord:
     """System.Management.Automation.ErrorRecord: what a cmdlet's error carries.
