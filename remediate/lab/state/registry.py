@@ -21,10 +21,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from remediate.lab.state import AccessDenied, InvalidArgument
+from remediate.lab.state import AccessDenied, InvalidArgument, StateError
 
 HIVES = ("HKLM", "HKCU", "HKU", "HKCR", "HKCC")
 TYPES = ("REG_SZ", "REG_EXPAND_SZ", "REG_MULTI_SZ", "REG_DWORD", "REG_QWORD", "REG_BINARY", "REG_NONE")
+# The value types of winnt.h ("Registry Value Types", learn.microsoft.com/windows/win32/sysinfo/registry-value-types)
+# by number. A host can hold values of the types the protocol does not write (REG_LINK, the resource lists, a number
+# no constant names); `load` takes them as hex data (`type: REG_LINK` or `type: 42`), `get` answers them as the
+# protocol says, REG_NONE with the hex of their bytes, and `value` gives the Windows layer their real type.
+KIND_NUMBERS = {"REG_NONE": 0, "REG_SZ": 1, "REG_EXPAND_SZ": 2, "REG_BINARY": 3, "REG_DWORD": 4,
+                "REG_DWORD_BIG_ENDIAN": 5, "REG_LINK": 6, "REG_MULTI_SZ": 7, "REG_RESOURCE_LIST": 8,
+                "REG_FULL_RESOURCE_DESCRIPTOR": 9, "REG_RESOURCE_REQUIREMENTS_LIST": 10, "REG_QWORD": 11}
+RAW_TYPES = tuple(name for name in KIND_NUMBERS if name not in TYPES)
 # The message of the SecurityException .NET throws when RegistryKey.OpenSubKey(name, writable) is refused.
 ACCESS_DENIED_MESSAGE = "Requested registry access is not allowed."
 # .NET's own limits (RegistryKey.ValidateKeyName / SetValue) and their messages.
@@ -65,6 +73,23 @@ def normalize_data(type_: str, data: Any) -> Any:
             raise InvalidArgument(f"{type_} data must be a hex string of whole bytes")
         return data.lower()
     raise InvalidArgument(f"unknown registry type '{type_}'")
+
+
+def raw_type(type_: Any) -> str | None:
+    """The spelling a value of a type outside the protocol is kept under (`REG_LINK`, or a number as `"42"`)."""
+    if isinstance(type_, str) and type_ in RAW_TYPES:
+        return type_
+    text = str(type_)
+    if not isinstance(type_, bool) and _DECIMAL.fullmatch(text) and int(text) <= 0xFFFFFFFF:
+        number = int(text)
+        named = [name for name, value in KIND_NUMBERS.items() if value == number]
+        return named[0] if named and named[0] in RAW_TYPES else (None if named else str(number))
+    return None
+
+
+def kind_number(type_: str) -> int:
+    """The winnt.h number of a stored type (REG_SZ 1, ..., an unknown type's own number)."""
+    return KIND_NUMBERS[type_] if type_ in KIND_NUMBERS else int(type_)
 
 
 def check_hive(hive: str) -> str:
@@ -118,6 +143,8 @@ class SimRegistry:
             value = node.values.get(name.lower()) if node else None
             if value is None:
                 return {"exists": False}
+            if value.type not in TYPES:  # what the protocol answers for a type it does not name
+                return {"exists": True, "type": "REG_NONE", "data": value.data}
             return {"exists": True, "type": value.type, "data": copy.deepcopy(value.data)}
 
     def set(self, hive: str, key: str, name: str, type_: str, data: Any) -> None:
@@ -166,9 +193,10 @@ class SimRegistry:
                     for name, spec in (values or {}).items():
                         if not isinstance(spec, dict):
                             raise InvalidArgument(f"{hive}\\{key}: value {name!r} needs 'type' and 'data'")
-                        type_ = str(spec.get("type"))
-                        node.values[str(name).lower()] = _Value(str(name), type_,
-                                                                normalize_data(type_, spec.get("data")))
+                        raw = raw_type(spec.get("type"))
+                        type_ = raw or str(spec.get("type"))
+                        data = normalize_data("REG_BINARY" if raw else type_, spec.get("data"))
+                        node.values[str(name).lower()] = _Value(str(name), type_, data)
 
     def snapshot(self) -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
         """A deep copy of the state in `load`'s shape, for equality checks in tests.
@@ -184,6 +212,77 @@ class SimRegistry:
                 if keys and keys != {"": {}}:
                     out[hive] = keys
             return out
+
+    # ------------------------------------------------------------------------- the Windows layer's RegistryKey API
+
+    def value(self, hive: str, key: str, name: str) -> tuple[str, Any] | None:
+        """(stored type, wire data) of a value, or None; the type may be one of RAW_TYPES or a number's text."""
+        with self.lock:
+            node = self._find(check_hive(hive), split_key(key))
+            found = node.values.get(name.lower()) if node else None
+            return None if found is None else (found.type, copy.deepcopy(found.data))
+
+    def value_names(self, hive: str, key: str) -> list[str] | None:
+        """The key's value names as spelled when created (None: no such key)."""
+        with self.lock:
+            node = self._find(check_hive(hive), split_key(key))
+            return None if node is None else [v.name for v in node.values.values()]
+
+    def subkey_names(self, hive: str, key: str) -> list[str] | None:
+        with self.lock:
+            node = self._find(check_hive(hive), split_key(key))
+            return None if node is None else [k.name for k in node.subkeys.values()]
+
+    def key_name(self, hive: str, key: str) -> str | None:
+        """The key's path as its names were first spelled (None: no such key)."""
+        with self.lock:
+            node: _Key | None = self._hives[check_hive(hive)]
+            names = []
+            for part in split_key(key):
+                node = node.subkeys.get(part.lower()) if node else None
+                if node is None:
+                    return None
+                names.append(node.name)
+            return "\\".join(names)
+
+    def writable(self, hive: str, key: str) -> bool:
+        """Whether the key may be opened for writing (`deny_write` stands for its ACL)."""
+        with self.lock:
+            return not self._denied(check_hive(hive), split_key(key))
+
+    def create_key(self, hive: str, key: str) -> None:
+        """RegCreateKeyEx: opens or creates the key for writing; AccessDenied where `deny_write` says so."""
+        with self.lock:
+            parts = split_key(key)
+            if self._denied(check_hive(hive), parts):
+                raise AccessDenied(ACCESS_DENIED_MESSAGE)
+            self._create(hive, parts)
+
+    def set_raw(self, hive: str, key: str, name: str, type_: str, data: Any) -> None:
+        """RegSetValueEx on an existing key: `data` in the wire form of `type_` (REG_MULTI_SZ may hold empty
+        strings, REG_SZ a NUL: .NET writes them, only the protocol refuses them). Counts as a write."""
+        with self.lock:
+            parts = split_key(key)
+            if len(name) > MAX_VALUE_NAME:
+                raise InvalidArgument(VALUE_NAME_MESSAGE)
+            if self._denied(check_hive(hive), parts):
+                raise AccessDenied(ACCESS_DENIED_MESSAGE)
+            node = self._find(hive, parts)
+            if node is None:
+                raise StateError("the registry key was deleted")
+            old = node.values.get(name.lower())
+            node.values[name.lower()] = _Value(old.name if old else name, type_, copy.deepcopy(data))
+            self.writes += 1
+
+    def delete_value(self, hive: str, key: str, name: str) -> bool:
+        """RegDeleteValue: whether the value existed. Counts as a write."""
+        with self.lock:
+            parts = split_key(key)
+            if self._denied(check_hive(hive), parts):
+                raise AccessDenied(ACCESS_DENIED_MESSAGE)
+            node = self._find(hive, parts)
+            self.writes += 1
+            return node is not None and node.values.pop(name.lower(), None) is not None
 
     # ------------------------------------------------------------------------------------------------- internals
 

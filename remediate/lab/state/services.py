@@ -11,6 +11,11 @@ case), a start mode (`auto`, `manual`, `disabled`, `boot`, `system`) and the nam
 - stopping a service fails while a service that depends on it is running (Stop-Service without -Force);
 - nothing else changes on its own.
 
+A service may be loaded with `stop_fails: true`: the Service Control Manager's stop control fails for it
+(ERROR_SERVICE_CANNOT_ACCEPT_CTRL), as for a service hung in its work. The Windows layer
+(remediate/lab/windows/services.py) drives the SCM one call at a time through `scm_start`/`scm_stop`, which raise
+`ScmError` with the Win32 error code; `set` is the protocol twin's whole operation.
+
 `load()` takes scenario data (`{NAME: {display_name, state, start_mode, depends_on} | null}`, merged by name, null
 removes) and refuses a state Windows cannot be in: a running service whose dependency is missing or not running.
 Thread-safe: every public method takes `lock`.
@@ -37,6 +42,27 @@ def not_found_message(name: str) -> str:
     return f"Cannot find any service with service name '{name}'."
 
 
+# Win32 system error codes (learn.microsoft.com/windows/win32/debug/system-error-codes--1000-1299-) the SCM returns.
+SCM_ERRORS = {
+    1051: "A stop control has been sent to a service that other running services are dependent on.",
+    1056: "An instance of the service is already running.",
+    1058: "The service cannot be started, either because it is disabled or because it has no enabled devices "
+          "associated with it.",
+    1060: "The specified service does not exist as an installed service.",
+    1061: "The service cannot accept control messages at this time.",
+    1062: "The service has not been started.",
+    1068: "The dependency service or group failed to start.",
+}
+
+
+class ScmError(StateError):
+    """A Service Control Manager call failed with Win32 error `code` (str() is the system's message)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(SCM_ERRORS[code])
+        self.code = code
+
+
 @dataclass
 class _Service:
     name: str
@@ -44,6 +70,7 @@ class _Service:
     state: str
     start_mode: str
     depends_on: list[str] = field(default_factory=list)
+    stop_fails: bool = False
 
     @property
     def label(self) -> str:
@@ -112,7 +139,8 @@ class SimServices:
         """A deep copy in `load`'s shape, by service name, for equality checks."""
         with self.lock:
             return {s.name: {"display_name": s.display_name, "state": s.state, "start_mode": s.start_mode,
-                             "depends_on": list(s.depends_on)} for s in self._services.values()}
+                             "depends_on": list(s.depends_on), **({"stop_fails": True} if s.stop_fails else {})}
+                    for s in self._services.values()}
 
     def state_of(self, name: str) -> str | None:
         """The service's state, or None when it is not installed (for `active_causes`)."""
@@ -120,10 +148,84 @@ class SimServices:
             service = self._services.get(fold(name))
             return service.state if service else None
 
+    # ------------------------------------------------------------------- the Service Control Manager, one call each
+
+    def names(self) -> list[str]:
+        """Installed service names, in the SCM's (alphabetical, case-insensitive) order."""
+        with self.lock:
+            return sorted((s.name for s in self._services.values()), key=fold)
+
+    def config(self, name: str) -> dict[str, Any] | None:
+        """`{name, display_name, state, start_mode, depends_on, stop_fails}` of a service, None if not installed."""
+        with self.lock:
+            service = self._services.get(fold(name))
+            return None if service is None else copy.deepcopy(vars(service))
+
+    def by_display_name(self, display_name: str) -> str | None:
+        with self.lock:
+            return next((s.name for s in self._services.values()
+                         if fold(s.display_name) == fold(display_name)), None)
+
+    def dependents(self, name: str) -> list[str]:
+        """The services that depend on `name` directly (EnumDependentServices lists all, see the Windows layer)."""
+        with self.lock:
+            return [s.name for s in self._services.values() if any(fold(d) == fold(name) for d in s.depends_on)]
+
+    def scm_start(self, name: str) -> None:
+        """StartService: starts the service's dependencies first (the SCM does), then the service."""
+        with self.lock:
+            service = self._installed(name)
+            if service.state == "running":
+                raise ScmError(1056)
+            self._scm_start(service, ())
+            self.writes += 1
+
+    def scm_stop(self, name: str) -> None:
+        """ControlService(SERVICE_CONTROL_STOP) on one service: refused while a dependent runs."""
+        with self.lock:
+            service = self._installed(name)
+            if service.state == "stopped":
+                raise ScmError(1062)
+            if any(self._services[fold(d)].state != "stopped" for d in self.dependents(service.name)):
+                raise ScmError(1051)
+            if service.stop_fails:
+                raise ScmError(1061)
+            service.state = "stopped"
+            self.writes += 1
+
+    def scm_set_start_mode(self, name: str, start_mode: str) -> None:
+        """ChangeServiceConfig's start type."""
+        with self.lock:
+            if start_mode not in START_MODES:
+                raise InvalidArgument(f"start_mode must be one of {', '.join(START_MODES)}")
+            self._installed(name).start_mode = start_mode
+            self.writes += 1
+
+    def _installed(self, name: str) -> _Service:
+        service = self._services.get(fold(name))
+        if service is None:
+            raise ScmError(1060)
+        return service
+
+    def _scm_start(self, service: _Service, chain: tuple[str, ...]) -> None:
+        if service.state == "running":
+            return
+        if service.start_mode == "disabled":
+            raise ScmError(1058 if not chain else 1068)
+        for dep in service.depends_on:
+            other = self._services.get(fold(dep))
+            if other is None or fold(other.name) in chain:
+                raise ScmError(1068)
+            try:
+                self._scm_start(other, (*chain, fold(service.name)))
+            except ScmError:
+                raise ScmError(1068) from None
+        service.state = "running"
+
     # ------------------------------------------------------------------------------------------------- internals
 
     def _merge(self, name: str, old: _Service | None, spec: dict[str, Any]) -> _Service:
-        unknown = set(spec) - {"display_name", "state", "start_mode", "depends_on"}
+        unknown = set(spec) - {"display_name", "state", "start_mode", "depends_on", "stop_fails"}
         if unknown:
             raise InvalidArgument(f"service {name}: unknown field(s) {', '.join(sorted(unknown))}")
         if old is None and not {"state", "start_mode"} <= set(spec):
@@ -133,6 +235,7 @@ class SimServices:
         service.state = str(spec.get("state", service.state))
         service.start_mode = str(spec.get("start_mode", service.start_mode))
         service.depends_on = [str(d) for d in spec.get("depends_on", service.depends_on) or []]
+        service.stop_fails = bool(spec.get("stop_fails", service.stop_fails))
         if service.state not in STATES:
             raise InvalidArgument(f"service {name}: state must be one of {', '.join(STATES)}")
         if service.start_mode not in START_MODES:
@@ -160,6 +263,9 @@ class SimServices:
             if other.state == "running" and any(fold(d) == fold(service.name) for d in other.depends_on):
                 raise StateError(f"Cannot stop service '{service.label}' because it has dependent services. It "
                                  "can only be stopped if the Force flag is set.")
+        if service.stop_fails:
+            raise StateError(f"Service '{service.label}' cannot be stopped due to the following error: Cannot stop "
+                             f"{service.name} service on computer '.'.")
         service.state = "stopped"
 
 
