@@ -492,6 +492,8 @@ InvalidOperationException = exception_type("System.InvalidOperationException", S
                                            "Operation is not valid due to the current state of the object.")
 NotSupportedException = exception_type("System.NotSupportedException", SystemException,
                                        "Specified method is not supported.")
+ObjectDisposedException = exception_type("System.ObjectDisposedException", InvalidOperationException,
+                                         "Cannot access a disposed object.")
 ArithmeticException = exception_type("System.ArithmeticException", SystemException)
 OverflowException = exception_type("System.OverflowException", ArithmeticException,
                                    "Arithmetic operation resulted in an overflow.")
