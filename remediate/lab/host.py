@@ -16,6 +16,7 @@ from remediate.lab import symptoms
 from remediate.lab.agent_sim import MalformedRequest, execute
 from remediate.lab.state.directory import SimDirectory
 from remediate.lab.state.exchange import SimExchange
+from remediate.lab.state.files import SimFiles
 from remediate.lab.state.lock import SimHostLock
 from remediate.lab.state.mail import SimMail
 from remediate.lab.state.metabase import SimMetabase
@@ -43,6 +44,9 @@ class SimHost:
 
     name: str
     facts: dict[str, Any] = field(default_factory=dict)
+    # The host's volume (lab/state/files.py), first: MetaBase.xml and the agent's lock file are files on it. Not a
+    # state domain of its own: the files remediate manages are compared through the domains that own them.
+    files: SimFiles = field(default_factory=SimFiles)
     registry: SimRegistry = field(default_factory=SimRegistry)
     exchange: SimExchange = field(default_factory=SimExchange)  # Exchange 2007+ transport objects
     metabase: SimMetabase = field(default_factory=SimMetabase)  # IIS SMTP metabase and MetaBase.xml
@@ -56,6 +60,11 @@ class SimHost:
     fail_after: dict[str, int] = field(default_factory=dict)
     writes: int = 0  # write ops attempted (lab.ops.WRITE_OPS), successful or not
     host_lock: SimHostLock = field(default_factory=SimHostLock)  # the agent's lock file (lab/state/lock.py)
+
+    def __post_init__(self) -> None:
+        # One volume per host: MetaBase.xml and the agent's lock file are files on it, whoever reads them.
+        self.metabase.files.bind(self.files)
+        self.host_lock.bind(self.files)
 
     @classmethod
     def state_domains(cls) -> list[str]:

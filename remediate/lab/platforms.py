@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from remediate.lab.state.exchange import platform_defaults as exchange_defaults
-from remediate.lab.state import defender, firewall, services
+from remediate.lab.state import defender, files, firewall, services
 from remediate.lab.state.directory import platform_defaults as directory_defaults
 from remediate.lab.state.metabase import platform_defaults as metabase_defaults
 
@@ -50,7 +50,8 @@ def facts_for(platform: str, hostname: str, antivirus: list[str]) -> dict[str, A
 
 # What every host of a platform holds before its scenario's own state: domain -> that domain's `load` data.
 # Domains add their defaults here (a 2003 host's metabase, its running services, ...).
-PLATFORM_STATE: dict[str, dict[str, Any]] = {name: {} for name in PLATFORMS}
+# The volume's layout first: the domains that keep files on it (metabase, lock) find their folders by it.
+PLATFORM_STATE: dict[str, dict[str, Any]] = {name: {"files": files.platform_defaults(name)} for name in PLATFORMS}
 PLATFORM_STATE["win2012r2-ex2013"]["exchange"] = PLATFORM_STATE["win2019-ex2019"]["exchange"] = exchange_defaults()
 for _name in PLATFORMS:  # Windows host settings: each module's DEFAULTS per platform
     PLATFORM_STATE[_name].update(services=services.DEFAULTS[_name], firewall=firewall.DEFAULTS[_name],

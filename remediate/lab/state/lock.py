@@ -1,7 +1,7 @@
 """The simulated host lock: the lab's twin of the agent's lock file (templates/agent/lock.ps1).
 
-`content` is the file's text (None: no file). `mutex` stands for the exclusive handle the agent opens (FileShare
-None), so taking over and releasing behave as atomically as on Windows. Records and messages are the agent's:
+`content` is the file's text (None: no file), kept in the host's file system (lab/state/files.py). `mutex` stands
+for the exclusive handle the agent opens (FileShare None), so taking over and releasing behave as atomically as on Windows. Records and messages are the agent's:
 `{"acquired_utc", "expires_utc", "owner", "run_id"}` as canonical JSON in the file, plus `expired` in answers.
 
 Test hook: `on_acquired`, when set, runs right after an apply took the lock and before it applies anything (while
@@ -15,6 +15,8 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from remediate.lab.state.files import SimFiles
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 RECORD_FIELDS = ("run_id", "owner", "acquired_utc", "expires_utc")
@@ -44,12 +46,41 @@ def parse_record(text: str | None, now: datetime) -> dict[str, Any] | None:
 
 
 class SimHostLock:
-    """One host's lock file. Thread-safe: every method that reads and writes the file holds `mutex`."""
+    """One host's lock file, <CommonApplicationData>\\remediate\\apply.lock on the host's volume (`fs`, a SimFiles:
+    what System.IO sees under the interpreter is this file). Thread-safe: every method that reads and writes the
+    file holds `mutex`."""
 
-    def __init__(self) -> None:
-        self.content: str | None = None
+    def __init__(self, fs: SimFiles | None = None) -> None:
+        self.fs = fs or SimFiles()
         self.mutex = threading.Lock()
         self.on_acquired: Callable[[], None] | None = None
+
+    def bind(self, fs: SimFiles) -> None:
+        """Moves the lock file onto the host's volume (SimHost shares one SimFiles among its domains)."""
+        with self.mutex:
+            content = self.content
+            self.fs = fs
+            self.content = content
+
+    @property
+    def path(self) -> str:
+        return self.fs.folder("CommonApplicationData") + "\\remediate\\apply.lock"
+
+    @property
+    def content(self) -> str | None:
+        """The file's text (ASCII, as the agent writes it), None when there is no file."""
+        if not self.fs.is_file(self.path):
+            return None
+        return self.fs.read(self.path).decode("ascii", "replace")
+
+    @content.setter
+    def content(self, text: str | None) -> None:
+        if text is None:
+            if self.fs.is_file(self.path):
+                self.fs.delete(self.path)
+            return
+        self.fs.create_folder(self.path.rsplit("\\", 1)[0])
+        self.fs.write(self.path, text.encode("ascii", "replace"))
 
     def load(self, data: dict[str, Any] | str | None) -> None:
         """Put a lock file in place: a record (`{"run_id", "owner", "acquired_utc", "expires_utc"}`) or raw text."""

@@ -22,14 +22,19 @@ Thread-safety: every public method takes `lock`.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
 
 from remediate.lab.state import InvalidArgument, StateError
+# MetaBase.xml and its copies live in metabase_files.py; these names stay importable from here.
+from remediate.lab.state.metabase_files import (XML_NAMESPACE, MetabaseFiles, broken_xml, digest, healthy_xml,
+                                               problem)
+
+__all__ = ["SimMetabase", "MetabaseFiles", "XML_NAMESPACE", "broken_xml", "digest", "healthy_xml", "problem",
+           "check_path", "check_property", "check_value", "schema_name", "platform_defaults", "SCHEMA", "SERVICE",
+           "DWORD_MAX", "TYPES"]
 
 SERVICE = "/LM/SMTPSVC"
 _PATH = re.compile(r"/LM/SMTPSVC(?:/([1-9][0-9]{0,8}))?", re.IGNORECASE)
@@ -224,140 +229,3 @@ def platform_defaults() -> dict[str, Any]:
         "files": {"history": [{"version": [v, 0], "content": "healthy"} for v in (12, 11, 10)],
                   "current": "healthy"},
     }
-
-
-# ------------------------------------------------------------------------------------------------ MetaBase.xml
-
-XML_NAMESPACE = "urn:microsoft-catalog:XML_Metabase_V64_0"
-
-
-def healthy_xml(version: int, instance: int = 1) -> str:
-    """A small MetaBase.xml in the IIS 6 shape (TechNet sample b8aafeb4): the SMTP service and one instance."""
-    return (
-        '<?xml version ="1.0"?>\n'
-        f'<configuration xmlns="{XML_NAMESPACE}">\n'
-        '<MBProperty>\n'
-        f'<IIsComputer Location ="/LM" HistoryMajorVersionNumber="{version}" EnableHistory="TRUE" '
-        'MaxHistoryFiles="10">\n</IIsComputer>\n'
-        '<IIsSmtpService Location ="/LM/SmtpSvc">\n</IIsSmtpService>\n'
-        f'<IIsSmtpServer Location ="/LM/SmtpSvc/{instance}" ServerComment="Default SMTP Virtual Server">\n'
-        '</IIsSmtpServer>\n'
-        '</MBProperty>\n'
-        '</configuration>\n'
-    )
-
-
-def broken_xml(kind: str, version: int) -> str:
-    if kind == "unparseable":  # cut off while being written: no closing tags
-        return healthy_xml(version)[:180]
-    if kind == "missing-smtp-node":
-        return re.sub(r"<IIsSmtpServer .*?</IIsSmtpServer>\n", "", healthy_xml(version), flags=re.DOTALL)
-    raise InvalidArgument(f"unknown MetaBase.xml content '{kind}' (healthy, unparseable, missing-smtp-node, "
-                          "missing or XML text)")
-
-
-def digest(text: str) -> str:
-    """The sha256 of the file's bytes (the lab keeps files as UTF-8 text)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def problem(text: str | None, instance: int) -> str | None:
-    """Why a MetaBase.xml text is not healthy (the agent's three categories), or None when it is.
-
-    Healthy = parses as XML without a DTD (the agent prohibits DTDs) and holds an IIsSmtpServer element whose
-    Location is /LM/SmtpSvc/<instance> (case-insensitive): the reference's case 10, detect #4.
-    """
-    if text is None:
-        return "missing"
-    if "<!DOCTYPE" in text:
-        return "unparseable"
-    try:
-        root = ET.fromstring(text)
-    except ET.ParseError:
-        return "unparseable"
-    want = f"/lm/smtpsvc/{instance}"
-    for element in root.iter():
-        local_name = element.tag.rsplit("}", 1)[-1]
-        if local_name == "IIsSmtpServer" and element.get("Location", "").strip().lower() == want:
-            return None
-    return f"no IIsSmtpServer node at /LM/SmtpSvc/{instance}"
-
-
-class MetabaseFiles:
-    """MetaBase.xml on disk: `current` (None = missing), `history` [(major, minor, text)] newest first, and
-    `backups` (file name -> text) in remediate's backup folder. `outages` logs each IISADMIN stop/start the
-    restore ops caused, as the list of services restarted with it."""
-
-    BACKUP_DIR = "inetsrv\\remediate-backup"
-    DEPENDENTS = ["SMTPSVC", "W3SVC"]  # IISADMIN's running dependents on a lab host, started again afterwards
-
-    def __init__(self, lock: threading.RLock) -> None:
-        self.lock = lock
-        self.current: str | None = None
-        self.history: list[tuple[int, int, str]] = []
-        self.backups: dict[str, str] = {}
-        self.outages: list[list[str]] = []
-
-    def load(self, data: dict[str, Any] | None) -> None:
-        """`{"current": C, "history": [{"version": [major, minor], "content": C}, ...]}` where C is `healthy`,
-        `unparseable`, `missing-smtp-node`, `missing` (current only) or literal XML text. Replaces what it names."""
-        with self.lock:
-            data = data or {}
-            unknown = set(data) - {"current", "history"}
-            if unknown:
-                raise InvalidArgument(f"metabase files: unknown key(s) {sorted(unknown)}")
-            history = data.get("history")
-            if history is not None:
-                entries = []
-                for entry in history:
-                    version = entry.get("version") if isinstance(entry, dict) else None
-                    if not (isinstance(version, list) and len(version) == 2
-                            and all(isinstance(v, int) and v >= 0 for v in version)):
-                        raise InvalidArgument("a History entry is {version: [major, minor], content: ...}")
-                    major, minor = version
-                    entries.append((major, minor, self._content(entry.get("content"), major)))
-                self.history = sorted(entries, key=lambda e: (e[0], e[1]), reverse=True)
-            if "current" in data:
-                version = self.history[0][0] if self.history else 1
-                content = data["current"]
-                self.current = None if content == "missing" else self._content(content, version)
-
-    def snapshot(self) -> dict[str, Any]:
-        """The managed state: the current file and the history. remediate's backups are left out: they are the
-        tool's own record, kept on purpose after a rollback (see `backups`)."""
-        with self.lock:
-            return {"current": self.current, "history": [list(e) for e in self.history]}
-
-    def backup(self, text: str, stamp: str) -> str:
-        """Keeps `text` as MetaBase-<stamp>-<sha256>.xml unless a backup with that digest exists; its name."""
-        with self.lock:
-            wanted = digest(text)
-            for name, kept in self.backups.items():
-                if name.endswith(f"-{wanted}.xml") and digest(kept) == wanted:
-                    return name
-            name = f"MetaBase-{stamp}-{wanted}.xml"
-            self.backups[name] = text
-            return name
-
-    def find_backup(self, wanted: str) -> str | None:
-        with self.lock:
-            for name, kept in sorted(self.backups.items()):
-                if name.endswith(f"-{wanted}.xml") and digest(kept) == wanted:
-                    return kept
-            return None
-
-    def replace_current(self, text: str) -> None:
-        """What the restore ops do with IISADMIN stopped: the new file in place, then the services started."""
-        with self.lock:
-            self.current = text
-            self.outages.append(["IISADMIN", *self.DEPENDENTS])
-
-    @staticmethod
-    def _content(content: Any, version: int) -> str:
-        if not isinstance(content, str):
-            raise InvalidArgument("MetaBase.xml content must be a string")
-        if content == "healthy":
-            return healthy_xml(version)
-        if content.lstrip().startswith("<"):
-            return content
-        return broken_xml(content, version)
