@@ -29,11 +29,11 @@ from typing import Any
 from remediate.lab.state import AccessDenied, InvalidArgument
 from remediate.lab.state.registry import kind_number, split_key
 from remediate.lab.windows import clr
+from remediate.lab.windows.refusal import NotModeled
 from remediate.lab.windows.clr import (VOID, ArgumentException, ArgumentNullException, DotNetObject, EnumType,
                                        EnumValue, TypedArray, register, static_property)
 
-ObjectDisposedException = clr.exception_type("System.ObjectDisposedException", clr.InvalidOperationException,
-                                             "Cannot access a disposed object.")
+ObjectDisposedException = clr.ObjectDisposedException
 
 _KINDS_NET2 = {"Unknown": 0, "String": 1, "ExpandString": 2, "Binary": 3, "DWord": 4, "MultiString": 7, "QWord": 11}
 RegistryValueKind = register(EnumType("Microsoft.Win32.RegistryValueKind", {**_KINDS_NET2, "None": -1}))
@@ -225,8 +225,7 @@ class RegistryKey(DotNetObject):
             number = _infer_kind(value)
         type_, wire = _to_wire(number, value)
         if self._service_values().get(text.casefold()) is not None:
-            raise NotImplementedError("lab: writing a service's configuration through the registry is not "
-                                      "simulated (use Set-Service)")
+            raise NotModeled("writing a service's configuration through the registry (use Set-Service)")
         try:
             self._registry.set_raw(self._hive, self._key, text, type_, wire)
         except AccessDenied:
@@ -240,7 +239,7 @@ class RegistryKey(DotNetObject):
         self._ensure_writable()
         text = clr.to_str(name)
         if self._service_values().get(text.casefold()) is not None:
-            raise NotImplementedError("lab: deleting a service's configuration value is not simulated")
+            raise NotModeled("deleting a service's configuration value")
         try:
             existed = self._registry.delete_value(self._hive, self._key, text)
         except AccessDenied:

@@ -19,6 +19,7 @@ from typing import Any
 
 from remediate.lab.state.services import ScmError
 from remediate.lab.windows import clr
+from remediate.lab.windows.refusal import NotModeled
 from remediate.lab.windows.clr import (VOID, DotNetObject, EnumType, EnumValue, ErrorRecord, Param, TypedArray,
                                        Win32Exception, cmdlet, register)
 
@@ -60,7 +61,7 @@ class ServiceController(DotNetObject):
     def new(cls, rt: Any, name: Any, *machine_name: Any) -> ServiceController:
         """new ServiceController(name): a service name or a display name."""
         if machine_name:
-            raise NotImplementedError("lab: ServiceController on another computer is not simulated")
+            raise NotModeled("ServiceController on another computer")
         text = clr.to_str(name)
         found = rt.machine.services.config(text) or rt.machine.services.config(
             rt.machine.services.by_display_name(text) or "")
@@ -144,8 +145,8 @@ class ServiceController(DotNetObject):
         if self.Status.name.casefold() == wanted.casefold():
             return VOID
         if timeout is None:
-            raise NotImplementedError(f"lab: WaitForStatus({wanted}) without a timeout on a service that is "
-                                      f"{self.Status.name} would wait forever")
+            raise NotModeled(f"WaitForStatus({wanted}) without a timeout on a service that is {self.Status.name}",
+                             "it would wait forever")
         raise TimeoutException()
 
     # ---- internals
@@ -223,7 +224,7 @@ def find_services(ctx: Any, names: Any = None, display_names: Any = None, input_
     found: list[ServiceController] = []
     for item in _as_list(input_object):
         if not isinstance(item, ServiceController):
-            raise NotImplementedError("lab: -InputObject other than ServiceController objects is not simulated")
+            raise NotModeled("-InputObject other than ServiceController objects")
         found.append(item)
     for name in map(clr.to_str, _as_list(names)):
         if has_wildcard(name):
@@ -249,7 +250,7 @@ def find_services(ctx: Any, names: Any = None, display_names: Any = None, input_
 def _refuse(bound: dict[str, Any], *names: str) -> None:
     for name in names:
         if name in bound:
-            raise NotImplementedError(f"lab: the -{name} parameter is not simulated")
+            raise NotModeled(f"the -{name} parameter of a service cmdlet")
 
 
 def _error(service: ServiceController, exc: BaseException, error_id: str, verb: str, category: str
@@ -368,7 +369,7 @@ def set_service(ctx: Any, **bound: Any) -> list[Any]:
             elif text == "stopped":
                 _stop(ctx, service, False)
             else:
-                raise NotImplementedError("lab: pausing a service is not simulated")
+                raise NotModeled("pausing a service")
         service.Refresh()
         if bound.get("PassThru"):
             out.append(service)
