@@ -59,5 +59,43 @@ for _name in PLATFORMS:  # Windows host settings: each module's DEFAULTS per pla
 PLATFORM_STATE["win2003-ex2003"].update(metabase=metabase_defaults(), directory=directory_defaults())
 
 
+# Exchange as its setup records itself, so that the agent's own version check (facts.ps1 Get-ExchangeVersion) reads
+# the version the facts above give: Exchange 2007 and later write their MSI product and build numbers under
+# HKLM\SOFTWARE\Microsoft\ExchangeServer\v15\Setup (v14, v8.0); Exchange 2000/2003 its install folder ("Services")
+# and build under HKLM\SOFTWARE\Microsoft\Exchange\Setup, and bin\store.exe carries the full file version.
+EXCHANGE_2003_FOLDER = "C:\\Program Files\\Exchsrvr"
+
+
+def _dword(value: int) -> dict[str, Any]:
+    return {"type": "REG_DWORD", "data": value}
+
+
+def exchange_install(version: str) -> dict[str, Any]:
+    """`{"registry": ..., "files": ...}` load data for an Exchange of that version."""
+    major, minor, build, revision = (int(p) for p in version.split("."))
+    if major < 8:
+        setup = {"Services": {"type": "REG_SZ", "data": EXCHANGE_2003_FOLDER}, "NewestBuild": _dword(build)}
+        return {"registry": {"HKLM": {"SOFTWARE\\Microsoft\\Exchange\\Setup": setup}},
+                "files": {"paths": {EXCHANGE_2003_FOLDER + "\\bin\\store.exe": {"version": version}}}}
+    key = {15: "ExchangeServer\\v15", 14: "ExchangeServer\\v14"}.get(major, "Exchange\\v8.0")
+    setup = {"MsiProductMajor": _dword(major), "MsiProductMinor": _dword(minor), "MsiBuildMajor": _dword(build),
+             "MsiBuildMinor": _dword(revision)}
+    return {"registry": {"HKLM": {f"SOFTWARE\\Microsoft\\{key}\\Setup": setup}}, "files": {}}
+
+
+for _name, _facts in PLATFORMS.items():
+    _install = exchange_install(_facts["exchange_version"])
+    PLATFORM_STATE[_name]["registry"] = _install["registry"]
+    PLATFORM_STATE[_name]["files"]["paths"].update(_install["files"].get("paths", {}))
+
+
+def antivirus_registry(names: list[str]) -> dict[str, Any]:
+    """Registry load data for installed products of these names: their Uninstall keys' DisplayName, which the
+    agent's facts op reads on a server (no Security Center there). For the lab's integration (fleet's hosts)."""
+    root = "SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Uninstall"
+    return {"HKLM": {f"{root}\\LabProduct{number}": {"DisplayName": {"type": "REG_SZ", "data": name}}
+                     for number, name in enumerate(names, 1) if name != "Windows Defender"}}
+
+
 def platform_state(platform: str) -> dict[str, Any]:
     return PLATFORM_STATE[platform]

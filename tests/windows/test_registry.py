@@ -172,3 +172,16 @@ def test_protocol_get_answers_raw_kinds_as_reg_none():
     registry = root._machine.registry
     assert registry.get("HKLM", KEY, "link") == {"exists": True, "type": "REG_NONE", "data": "5c00"}
     assert registry.snapshot()["HKLM"][KEY]["unknown"] == {"type": "42", "data": "0a0b"}
+
+
+@pytest.mark.parametrize("platform, expanded", [("win2003-ex2003", "C:\\WINDOWS\\x"),
+                                                ("win2019-ex2019", "C:\\Windows\\x")])
+def test_expand_string_expands_the_hosts_variables(platform, expanded):
+    assert key(platform).GetValue("expand") == expanded
+
+
+def test_expand_keeps_unknown_names():
+    from remediate.lab.windows.envvars import expand
+
+    ctx = ctx_for()
+    assert expand(ctx.machine, "%Nope%%SystemDrive%%") == "%Nope%C:%"

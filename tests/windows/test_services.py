@@ -113,3 +113,19 @@ def test_new_service_controller_for_a_missing_service():
     ctx = ctx_for("win2003-ex2003")
     with pytest.raises(clr.InvalidOperationException, match="Service Nope was not found on computer '.'."):
         ServiceController.new(ctx, "Nope")
+
+
+def test_start_fails_and_the_iisadmin_restart_sequence():
+    """Issue 18 defect 1, second half: IISADMIN fails to start again; its dependents cannot start without it."""
+    ctx = ctx_for("win2003-ex2003", services={"IISADMIN": {"start_fails": True}})
+    (iis,) = get_service(ctx, Name=["IISADMIN"])
+    running = [d.ServiceName for d in iis.DependentServices if d.Status.ToString() == "Running"]
+    stop_service(ctx, Name=["IISADMIN"], Force=True)
+    assert ctx.errors == [] and states(ctx, "IISADMIN", "SMTPSVC", "W3SVC") == ["stopped"] * 3
+    start_service(ctx, Name=["IISADMIN"])
+    for name in reversed(running):
+        start_service(ctx, Name=[name])
+    assert [e.error_id for e in ctx.errors] == ["CouldNotStartService"] * 3
+    assert ctx.errors[0].exception.InnerException.InnerException.NativeErrorCode == 1053
+    assert states(ctx, "IISADMIN", "SMTPSVC", "W3SVC") == ["stopped"] * 3
+    assert ctx.machine.services.snapshot()["IISADMIN"]["start_fails"] is True

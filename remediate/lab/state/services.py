@@ -12,7 +12,8 @@ case), a start mode (`auto`, `manual`, `disabled`, `boot`, `system`) and the nam
 - nothing else changes on its own.
 
 A service may be loaded with `stop_fails: true`: the Service Control Manager's stop control fails for it
-(ERROR_SERVICE_CANNOT_ACCEPT_CTRL), as for a service hung in its work. The Windows layer
+(ERROR_SERVICE_CANNOT_ACCEPT_CTRL), as for a service hung in its work; with `start_fails: true` it does not start
+(ERROR_SERVICE_REQUEST_TIMEOUT, a service that does not report running in time). The Windows layer
 (remediate/lab/windows/services.py) drives the SCM one call at a time through `scm_start`/`scm_stop`, which raise
 `ScmError` with the Win32 error code; `set` is the protocol twin's whole operation.
 
@@ -44,6 +45,7 @@ def not_found_message(name: str) -> str:
 
 # Win32 system error codes (learn.microsoft.com/windows/win32/debug/system-error-codes--1000-1299-) the SCM returns.
 SCM_ERRORS = {
+    1053: "The service did not respond to the start or control request in a timely fashion.",
     1051: "A stop control has been sent to a service that other running services are dependent on.",
     1056: "An instance of the service is already running.",
     1058: "The service cannot be started, either because it is disabled or because it has no enabled devices "
@@ -71,6 +73,7 @@ class _Service:
     start_mode: str
     depends_on: list[str] = field(default_factory=list)
     stop_fails: bool = False
+    start_fails: bool = False
 
     @property
     def label(self) -> str:
@@ -139,7 +142,8 @@ class SimServices:
         """A deep copy in `load`'s shape, by service name, for equality checks."""
         with self.lock:
             return {s.name: {"display_name": s.display_name, "state": s.state, "start_mode": s.start_mode,
-                             "depends_on": list(s.depends_on), **({"stop_fails": True} if s.stop_fails else {})}
+                             "depends_on": list(s.depends_on), **({"stop_fails": True} if s.stop_fails else {}),
+                             **({"start_fails": True} if s.start_fails else {})}
                     for s in self._services.values()}
 
     def state_of(self, name: str) -> str | None:
@@ -210,8 +214,8 @@ class SimServices:
     def _scm_start(self, service: _Service, chain: tuple[str, ...]) -> None:
         if service.state == "running":
             return
-        if service.start_mode == "disabled":
-            raise ScmError(1058 if not chain else 1068)
+        if service.start_mode == "disabled" or service.start_fails:
+            raise ScmError((1058 if service.start_mode == "disabled" else 1053) if not chain else 1068)
         for dep in service.depends_on:
             other = self._services.get(fold(dep))
             if other is None or fold(other.name) in chain:
@@ -225,7 +229,8 @@ class SimServices:
     # ------------------------------------------------------------------------------------------------- internals
 
     def _merge(self, name: str, old: _Service | None, spec: dict[str, Any]) -> _Service:
-        unknown = set(spec) - {"display_name", "state", "start_mode", "depends_on", "stop_fails"}
+        unknown = set(spec) - {"display_name", "state", "start_mode", "depends_on", "stop_fails",
+                                 "start_fails"}
         if unknown:
             raise InvalidArgument(f"service {name}: unknown field(s) {', '.join(sorted(unknown))}")
         if old is None and not {"state", "start_mode"} <= set(spec):
@@ -236,6 +241,7 @@ class SimServices:
         service.start_mode = str(spec.get("start_mode", service.start_mode))
         service.depends_on = [str(d) for d in spec.get("depends_on", service.depends_on) or []]
         service.stop_fails = bool(spec.get("stop_fails", service.stop_fails))
+        service.start_fails = bool(spec.get("start_fails", service.start_fails))
         if service.state not in STATES:
             raise InvalidArgument(f"service {name}: state must be one of {', '.join(STATES)}")
         if service.start_mode not in START_MODES:
@@ -247,7 +253,7 @@ class SimServices:
             return
         failed = (f"Service '{asked.label}' cannot be started due to the following error: Cannot start service "
                   f"{asked.name} on computer '.'.")
-        if service.start_mode == "disabled" or fold(service.name) in chain:
+        if service.start_mode == "disabled" or service.start_fails or fold(service.name) in chain:
             raise StateError(failed)
         for dep in service.depends_on:
             other = self._services.get(fold(dep))

@@ -28,7 +28,7 @@ from typing import Any
 
 from remediate.lab.state import AccessDenied, InvalidArgument
 from remediate.lab.state.registry import kind_number, split_key
-from remediate.lab.windows import clr
+from remediate.lab.windows import clr, envvars
 from remediate.lab.windows.refusal import NotModeled
 from remediate.lab.windows.clr import (VOID, ArgumentException, ArgumentNullException, DotNetObject, EnumType,
                                        EnumValue, TypedArray, register, static_property)
@@ -76,28 +76,6 @@ def to_net(type_: str, data: Any, clr2: bool) -> Any:
     if type_ in ("REG_BINARY", "REG_DWORD_BIG_ENDIAN") or (type_ == "REG_NONE" and not clr2):
         return _bytes(str(data))
     return None  # REG_LINK, the resource lists, unknown numbers; REG_NONE on .NET 2.0
-
-
-def _expand(machine: Any, text: str) -> str:
-    """Environment.ExpandEnvironmentVariables over the host's environment: unknown names stay as written."""
-    env = getattr(machine, "environment", None)
-    variables = env() if callable(env) else {}
-    folded = {str(k).casefold(): str(v) for k, v in (variables or {}).items()}
-    out, rest = [], text
-    while "%" in rest:
-        head, _, tail = rest.partition("%")
-        name, found, after = tail.partition("%")
-        if not found:
-            out.append(head + "%" + tail)
-            rest = ""
-            break
-        if name.casefold() in folded:
-            out.append(head + folded[name.casefold()])
-            rest = after
-        else:
-            out.append(head + "%" + name)
-            rest = "%" + after
-    return "".join(out) + rest
 
 
 @register
@@ -198,7 +176,7 @@ class RegistryKey(DotNetObject):
         if value is None:
             return default
         if type_ == "REG_EXPAND_SZ" and not (options is not None and clr.to_int(options) & 1):
-            value = _expand(self._machine, value)
+            value = envvars.expand(self._machine, value)
         return value
 
     def GetValueKind(self, name: Any) -> EnumValue:  # noqa: N802
