@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
 
@@ -346,6 +346,15 @@ class EnumType:
     TYPE_NAME: str
     members: dict[str, int]
     flags: bool = False
+    # member -> the .NET Framework version that added it ("4.0"); members not listed exist from 2.0 on. A host with
+    # an older framework does not have them: `[Enum]::GetNames`, `[T]::Member` and parsing use `members_on`.
+    since: dict[str, str] = field(default_factory=dict)
+
+    def members_on(self, framework: str) -> dict[str, int]:
+        """The members a host whose .NET Framework is `framework` has."""
+        have = tuple(map(int, framework.split(".")))
+        return {name: value for name, value in self.members.items()
+                if tuple(map(int, self.since.get(name, "2.0").split("."))) <= have}
 
     def member(self, name: str) -> EnumValue | None:
         for member, value in self.members.items():
