@@ -152,9 +152,13 @@ def test_closed_key_refuses_use():
 
 
 def test_none_kind_exists_from_net_4_only():
-    from remediate.lab.windows.registry import value_kind
+    from remediate.lab.windows.registry import kinds_on
 
-    assert "None" not in value_kind(2).members and value_kind(5).members["None"] == -1
+    assert "None" not in kinds_on(ctx_for("win2003-ex2003").machine)
+    assert kinds_on(ctx_for().machine)["None"] == -1
+    with pytest.raises(clr.ArgumentException, match="invalid value"):
+        hklm("win2003-ex2003").CreateSubKey("SOFTWARE\\X").SetValue(
+            "n", clr.TypedArray("System.Byte", []), RegistryValueKind.member("None"))
 
 
 def test_service_keys_are_the_service_control_managers():
@@ -170,7 +174,8 @@ def test_service_keys_are_the_service_control_managers():
 def test_protocol_get_answers_raw_kinds_as_reg_none():
     root = hklm()
     registry = root._machine.registry
-    assert registry.get("HKLM", KEY, "link") == {"exists": True, "type": "REG_NONE", "data": "5c00"}
+    assert registry.get("HKLM", KEY, "link") == {"exists": True, "type": "REG_NONE", "data": ""}
+    assert registry.get("HKLM", KEY, "bigendian") == {"exists": True, "type": "REG_NONE", "data": "00000001"}
     assert registry.snapshot()["HKLM"][KEY]["unknown"] == {"type": "42", "data": "0a0b"}
 
 

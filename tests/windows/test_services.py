@@ -129,3 +129,15 @@ def test_start_fails_and_the_iisadmin_restart_sequence():
     assert ctx.errors[0].exception.InnerException.InnerException.NativeErrorCode == 1053
     assert states(ctx, "IISADMIN", "SMTPSVC", "W3SVC") == ["stopped"] * 3
     assert ctx.machine.services.snapshot()["IISADMIN"]["start_fails"] is True
+
+
+def test_the_scm_log_records_an_outage():
+    ctx = ctx_for("win2003-ex2003")
+    stop_service(ctx, Name=["IISADMIN"], Force=True)
+    start_service(ctx, Name=["IISADMIN"])
+    start_service(ctx, Name=["SMTPSVC"])
+    log = ctx.machine.services.scm_log
+    assert [entry[:2] for entry in log] in (
+        [("stop", "SMTPSVC"), ("stop", "W3SVC"), ("stop", "IISADMIN"), ("start", "IISADMIN"), ("start", "SMTPSVC")],
+        [("stop", "W3SVC"), ("stop", "SMTPSVC"), ("stop", "IISADMIN"), ("start", "IISADMIN"), ("start", "SMTPSVC")])
+    assert all(code is None for _, _, code in log)

@@ -143,8 +143,11 @@ class SimRegistry:
             value = node.values.get(name.lower()) if node else None
             if value is None:
                 return {"exists": False}
-            if value.type not in TYPES:  # what the protocol answers for a type it does not name
-                return {"exists": True, "type": "REG_NONE", "data": value.data}
+            if value.type not in TYPES:
+                # docs/agent-protocol.md: REG_NONE with the bytes .NET's GetValue reads: those of
+                # REG_DWORD_BIG_ENDIAN, none of REG_LINK, the resource lists and unknown numbers.
+                readable = value.type == "REG_DWORD_BIG_ENDIAN"
+                return {"exists": True, "type": "REG_NONE", "data": value.data if readable else ""}
             return {"exists": True, "type": value.type, "data": copy.deepcopy(value.data)}
 
     def set(self, hive: str, key: str, name: str, type_: str, data: Any) -> None:

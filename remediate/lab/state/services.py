@@ -87,6 +87,9 @@ class SimServices:
         self.lock = threading.RLock()
         self.writes = 0
         self._services: dict[str, _Service] = {}
+        # What the SCM was asked and did, in order: ("start"|"stop", name, None or the Win32 error code). Tests read
+        # it to see an outage (IISADMIN and its dependents stopped, then started) that left the state as it was.
+        self.scm_log: list[tuple[str, str, int | None]] = []
 
     # ----------------------------------------------------------------------------------------------- protocol ops
 
@@ -179,21 +182,30 @@ class SimServices:
         """StartService: starts the service's dependencies first (the SCM does), then the service."""
         with self.lock:
             service = self._installed(name)
-            if service.state == "running":
-                raise ScmError(1056)
-            self._scm_start(service, ())
+            try:
+                if service.state == "running":
+                    raise ScmError(1056)
+                self._scm_start(service, ())
+            except ScmError as exc:
+                self.scm_log.append(("start", service.name, exc.code))
+                raise
+            self.scm_log.append(("start", service.name, None))
             self.writes += 1
 
     def scm_stop(self, name: str) -> None:
         """ControlService(SERVICE_CONTROL_STOP) on one service: refused while a dependent runs."""
         with self.lock:
             service = self._installed(name)
+            code = None
             if service.state == "stopped":
-                raise ScmError(1062)
-            if any(self._services[fold(d)].state != "stopped" for d in self.dependents(service.name)):
-                raise ScmError(1051)
-            if service.stop_fails:
-                raise ScmError(1061)
+                code = 1062
+            elif any(self._services[fold(d)].state != "stopped" for d in self.dependents(service.name)):
+                code = 1051
+            elif service.stop_fails:
+                code = 1061
+            self.scm_log.append(("stop", service.name, code))
+            if code is not None:
+                raise ScmError(code)
             service.state = "stopped"
             self.writes += 1
 

@@ -3,9 +3,9 @@
 Documents: "Registry Class" (learn.microsoft.com/dotnet/api/microsoft.win32.registry), "RegistryKey Class"
 (.../microsoft.win32.registrykey: OpenSubKey, CreateSubKey, GetValue, GetValueKind, SetValue, DeleteValue,
 GetValueNames, GetSubKeyNames, Close), "RegistryValueKind Enum" (.../microsoft.win32.registryvaluekind: None = -1
-exists from .NET Framework 4 on), "RegistryValueOptions Enum". Where a document is silent, the behaviour is that of
-the .NET Framework's RegistryKey.cs (reference source), .NET 2.0's for a PowerShell 2.0 host (it runs on CLR 2) and
-4.x's for 5.1:
+exists from .NET Framework 4 on, `since`), "RegistryValueOptions Enum". Where a document is silent, the behaviour is that of
+the .NET Framework's RegistryKey.cs (reference source), .NET 2.0's on a host whose framework (`machine.framework`)
+is 2.0/3.x (PowerShell 2.0 runs on CLR 2) and 4.x's otherwise:
 
 - GetValue returns the default (null) for REG_LINK, REG_RESOURCE_LIST, REG_FULL_RESOURCE_DESCRIPTOR,
   REG_RESOURCE_REQUIREMENTS_LIST and any unknown type number; on .NET 2.0 for REG_NONE too (4.x returns its bytes).
@@ -35,10 +35,9 @@ from remediate.lab.windows.clr import (VOID, ArgumentException, ArgumentNullExce
 
 ObjectDisposedException = clr.ObjectDisposedException
 
-_KINDS_NET2 = {"Unknown": 0, "String": 1, "ExpandString": 2, "Binary": 3, "DWord": 4, "MultiString": 7, "QWord": 11}
-RegistryValueKind = register(EnumType("Microsoft.Win32.RegistryValueKind", {**_KINDS_NET2, "None": -1}))
-# .NET 2.0's enum has no None: a PowerShell 2.0 session sees this one (System.Enum.GetNames, casts, parsing).
-RegistryValueKindNet2 = EnumType("Microsoft.Win32.RegistryValueKind", dict(_KINDS_NET2))
+RegistryValueKind = register(EnumType("Microsoft.Win32.RegistryValueKind", {
+    "Unknown": 0, "String": 1, "ExpandString": 2, "Binary": 3, "DWord": 4, "MultiString": 7, "QWord": 11,
+    "None": -1}, since={"None": "4.0"}))
 RegistryValueOptions = register(EnumType("Microsoft.Win32.RegistryValueOptions",
                                          {"None": 0, "DoNotExpandEnvironmentNames": 1}, flags=True))
 RegistryKeyPermissionCheck = register(EnumType("Microsoft.Win32.RegistryKeyPermissionCheck",
@@ -53,9 +52,14 @@ _SERVICES = [p.lower() for p in _SERVICES_SPELLED]
 _START = {"boot": 0, "system": 1, "auto": 2, "manual": 3, "disabled": 4}
 
 
-def value_kind(ps_version: int) -> EnumType:
-    """The RegistryValueKind enum of the session's .NET (2.0 for PowerShell 2.0, 4.x for 5.1)."""
-    return RegistryValueKindNet2 if ps_version == 2 else RegistryValueKind
+def framework(machine: Any) -> str:
+    """The host's .NET Framework version (`machine.framework`): CLR 2 behaviour below 4.0."""
+    return str(getattr(machine, "framework", "4.7.2"))
+
+
+def kinds_on(machine: Any) -> dict[str, int]:
+    """RegistryValueKind's members on this host (.NET 2.0 has no None)."""
+    return RegistryValueKind.members_on(framework(machine))
 
 
 def _bytes(hex_text: str) -> TypedArray:
@@ -84,11 +88,10 @@ class RegistryKey(DotNetObject):
 
     TYPE_NAME = "Microsoft.Win32.RegistryKey"
 
-    def __init__(self, machine: Any, ps_version: int, hive: str, path: list[str], writable: bool,
-                 spelled: str | None = None) -> None:
+    def __init__(self, machine: Any, hive: str, path: list[str], writable: bool, spelled: str | None = None
+                 ) -> None:
         self._machine = machine
-        self._clr2 = ps_version == 2
-        self._ps_version = ps_version
+        self._clr2 = framework(machine).split(".")[0] in ("2", "3")
         self._hive = hive
         self._path = path
         self._writable = writable
@@ -185,9 +188,8 @@ class RegistryKey(DotNetObject):
         if found is None:
             raise clr.IOException("The specified registry key does not exist.")
         number = kind_number(found[0])
-        kinds = value_kind(self._ps_version)
-        known = [m for m, v in kinds.members.items() if v == number and m != "None"]
-        return kinds.member(known[0]) if known else kinds.member("Unknown")  # type: ignore[return-value]
+        known = [m for m, v in kinds_on(self._machine).items() if v == number and m != "None"]
+        return RegistryValueKind.member(known[0] if known else "Unknown")  # type: ignore[return-value]
 
     def SetValue(self, name: Any, value: Any, kind: Any = None) -> Any:  # noqa: N802
         self._check_open()
@@ -195,7 +197,7 @@ class RegistryKey(DotNetObject):
             raise ArgumentNullException("Value cannot be null.\r\nParameter name: value")
         text = clr.to_str(name)
         number = clr.to_int(kind) if kind is not None else 0
-        if number not in value_kind(self._ps_version).members.values():
+        if number not in kinds_on(self._machine).values():
             raise ArgumentException("The specified RegistryValueKind is an invalid value.\r\nParameter name: "
                                     "valueKind")
         self._ensure_writable()
@@ -262,7 +264,7 @@ class RegistryKey(DotNetObject):
 
     def _open(self, parts: list[str], writable: bool) -> RegistryKey:
         spelled = self._registry_key(parts) or "\\".join(parts)
-        return RegistryKey(self._machine, self._ps_version, self._hive, parts, writable, spelled)
+        return RegistryKey(self._machine, self._hive, parts, writable, spelled)
 
     def _scm_key(self, parts: list[str]) -> bool:
         """The SCM's keys exist on every host: SYSTEM\\CurrentControlSet\\Services and one key per service."""
@@ -335,7 +337,7 @@ def _to_wire(number: int, value: Any) -> tuple[str, Any]:
 def _hive(abbreviation: str) -> Any:
     def get(rt: Any) -> RegistryKey:
         # RegistryKey.GetBaseKey opens the root keys writable: CreateSubKey works on them directly.
-        return RegistryKey(rt.machine, rt.ps_version, abbreviation, [], True)
+        return RegistryKey(rt.machine, abbreviation, [], True)
 
     get.__name__ = HIVE_NAMES[abbreviation]
     return static_property(get)
