@@ -17,30 +17,30 @@ CLOCK = "2026-11-27T20:00:00Z"
 NOW = datetime(2026, 11, 27, 20, 0, tzinfo=timezone.utc)
 
 
-class FakeDateTime:
-    """Stands for the dotnet simulation's System.DateTime (its from_python/to_python seam)."""
+try:
+    from remediate.lab.windows import dotnet_time
+except ImportError:  # until the dotnet simulation lands: a stand-in with its two entry points
+    import sys
+    import types
 
-    TYPE_NAME = "System.DateTime"
+    class _DateTime:
+        TYPE_NAME = "System.DateTime"
 
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
+        def __init__(self, moment: datetime) -> None:
+            self.moment = moment
 
-    @classmethod
-    def from_python(cls, moment: datetime, kind: str) -> FakeDateTime:
-        return cls(moment)
+        @classmethod
+        def from_python(cls, moment: datetime, kind: int) -> _DateTime:
+            return cls(moment)
 
-    def to_python(self) -> datetime:
-        return self.moment
-
-
-@pytest.fixture(autouse=True)
-def datetime_type(monkeypatch):
-    if "system.datetime" not in clr.TYPES:
-        monkeypatch.setitem(clr.TYPES, "system.datetime", FakeDateTime)
+    dotnet_time = types.ModuleType("remediate.lab.windows.dotnet_time")
+    dotnet_time.DateTime = _DateTime
+    dotnet_time.to_python = lambda value: value.moment
+    sys.modules["remediate.lab.windows.dotnet_time"] = dotnet_time
 
 
-def since(minutes: int) -> FakeDateTime:
-    return FakeDateTime(NOW - timedelta(minutes=minutes))
+def since(minutes: int):
+    return dotnet_time.DateTime.from_python((NOW - timedelta(minutes=minutes)).replace(tzinfo=None), 2)
 
 
 def events_ctx(platform: str, *events: dict):
@@ -94,7 +94,7 @@ def test_get_win_event_filter_hashtable():
     (record,) = get_win_event(ctx, FilterHashtable=filter_)
     assert (record.Id, record.Qualifiers, record.ProviderName) == (4006, INSTANCE_ID_4006 >> 16,
                                                                   "MSExchangeTransport")
-    assert record.TimeCreated.to_python() == NOW - timedelta(minutes=5)
+    assert dotnet_time.to_python(record.TimeCreated) == (NOW - timedelta(minutes=5)).replace(tzinfo=None)
     assert len(get_win_event(ctx, FilterHashtable=clr.Hashtable([("LogName", "Application"), ("Id", 4006)]))) == 2
 
 

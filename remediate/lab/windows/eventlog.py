@@ -13,7 +13,7 @@ NoMatchingLogsFound, NoMatchingProvidersFound). For a classic entry, Get-WinEven
 identifier and Qualifiers the high 16 ("EventLogRecord.Qualifiers").
 
 Times: the lab's entries are stamped in UTC on the host's clock; the hosts' local zone is UTC. DateTime values are
-the dotnet simulation's System.DateTime (`from_python`/`to_python`), looked up when first needed.
+the dotnet simulation's System.DateTime (dotnet_time.py: `DateTime.from_python`, `to_python`).
 """
 
 from __future__ import annotations
@@ -32,26 +32,26 @@ EventLogEntryType = register(EnumType("System.Diagnostics.EventLogEntryType", {
 _LEVELS = {"Error": 2, "Warning": 3, "Information": 4}  # StandardEventLevel of a classic entry's type
 
 
-def _datetime_type() -> Any:
-    found = clr.TYPES.get("system.datetime")
-    if found is None or not hasattr(found, "from_python"):
-        raise NotModeled("System.DateTime", "the dotnet simulation's DateTime with from_python/to_python")
-    return found
+def _time_module() -> Any:
+    try:
+        from remediate.lab.windows import dotnet_time  # the dotnet simulation's System.DateTime (same layer)
+    except ImportError:  # pragma: no cover - only before the dotnet simulation exists
+        raise NotModeled("System.DateTime", "remediate/lab/windows/dotnet_time.py is not there") from None
+    return dotnet_time
 
 
 def to_datetime(utc_text: str) -> Any:
-    """An entry's time as a local System.DateTime."""
-    moment = datetime.strptime(utc_text, TIME_FORMAT).replace(tzinfo=timezone.utc)
-    return _datetime_type().from_python(moment, "Local")
+    """An entry's time as a System.DateTime of Kind Local (the hosts' local zone is UTC)."""
+    moment = datetime.strptime(utc_text, TIME_FORMAT)
+    return _time_module().DateTime.from_python(moment, 2)
 
 
 def from_datetime(value: Any, name: str) -> datetime:
-    """A DateTime argument as an aware UTC datetime (a string converts as PowerShell's binder would: refused)."""
-    to_python = getattr(value, "to_python", None)
-    if not callable(to_python):
+    """A DateTime argument as an aware UTC datetime (local time is UTC on the lab's hosts)."""
+    module = _time_module()
+    if not isinstance(value, module.DateTime):
         raise NotModeled(f"{name} given as {type(value).__name__}", "a System.DateTime is expected")
-    moment = to_python()
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return module.to_python(value).replace(tzinfo=timezone.utc)
 
 
 def _moment(event: Event) -> datetime:
