@@ -12,9 +12,11 @@ What it models, from Microsoft's documents:
   every new open and for Exists, and leaves the folder when its last handle closes (DeleteFile,
   learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-deletefilew).
 - ACLs: a file or folder has explicit access rules and, unless its rules are protected, inherits its folder's
-  ("How Permissions Are Inherited"/"Access Control Lists"); a new file, including a copy made by CopyFile, gets its
-  folder's inheritable rules, not the source's ("File Security and Access Rights": CopyFile does not copy the
-  security descriptor): what issue 18 defect 9 is about. Rules are strings such as
+  ("Access Control Lists", learn.microsoft.com/windows/win32/secauthz/access-control-lists); a new file, including
+  a copy, gets its folder's inheritable rules, not the source's, and an overwritten file keeps its own (Raymond
+  Chen, "What does the FOF_NOCOPYSECURITYATTRIBS flag really do", devblogs.microsoft.com/oldnewthing/20101015-00:
+  a copy "opened the destination, wrote to it ... picking up the inheritable attributes from the container"):
+  what issue 18 defect 9 is about. Rules are strings such as
   `BUILTIN\\Administrators:FullControl`. `deny_write` holds paths (and everything below them) the agent may not
   change: opening them for writing, creating, deleting or replacing there raises AccessDenied.
 - A file MAY carry a version resource (`version: '6.5.7638.1'`), what FileVersionInfo reads.
