@@ -11,6 +11,7 @@ from remediate.lab.platforms import facts_for, platform_state
 from remediate.lab.state.defender import SimDefender
 from remediate.lab.state.directory import SimDirectory
 from remediate.lab.state.exchange import SimExchange
+from remediate.lab.state.files import SimFiles
 from remediate.lab.state.firewall import SimFirewall
 from remediate.lab.state.lock import SimHostLock
 from remediate.lab.state.mail import SimMail
@@ -23,6 +24,7 @@ from remediate.lab.state.services import SimServices
 class StateHost:
     name: str
     facts: dict[str, Any] = field(default_factory=dict)
+    files: SimFiles = field(default_factory=SimFiles)  # the volume MetaBase.xml and the lock file live on
     registry: SimRegistry = field(default_factory=SimRegistry)
     exchange: SimExchange = field(default_factory=SimExchange)
     metabase: SimMetabase = field(default_factory=SimMetabase)
@@ -32,6 +34,11 @@ class StateHost:
     defender: SimDefender = field(default_factory=SimDefender)
     mail: SimMail = field(default_factory=SimMail)
     host_lock: SimHostLock = field(default_factory=SimHostLock)
+
+    def __post_init__(self) -> None:
+        # As SimHost: one volume per host, shared by the domains that keep files on it.
+        self.metabase.files.bind(self.files)
+        self.host_lock.bind(self.files)
 
 
 def make_machine(platform: str, name: str = "lab-host") -> Any:
