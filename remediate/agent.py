@@ -99,24 +99,125 @@ def agent_ops() -> list[AgentOp]:
     return ops
 
 
-@functools.lru_cache(maxsize=1)
-def render_script() -> str:
-    """The agent script. Rendered once per process from shipped files only; never from user data.
+_FUNCTION = re.compile(r"(?im)^function\s+([A-Za-z][\w-]*)")
+# The core calls this fragment function only for an apply under the host lock (a request with "lock").
+_LOCKED_APPLY = "Invoke-LockedApply"
+# Whether `build_stdin` sends the agent assembled for the request (`script_for`) or the whole agent. The lab checks
+# the script it receives: it must accept every genuine assembly (`is_genuine_script`) before this is switched on.
+ASSEMBLE_PER_REQUEST = False
 
-    Each domain's ops live in their own file under templates/agent/, so adding a resource kind adds a file
-    rather than editing a shared one; the op table (a `switch` over fixed names) is generated from the
-    fragments' `#op` declarations.
+
+@dataclass(frozen=True)
+class Fragment:
+    name: str  # file name under templates/agent/
+    text: str
+    ops: tuple[AgentOp, ...]
+    needs: frozenset[str]  # other fragments whose functions this one calls
+
+
+@functools.lru_cache(maxsize=1)
+def fragment_table() -> dict[str, Fragment]:
+    """Every fragment, its ops and the fragments it calls into (found by the function names each defines)."""
+    texts = agent_fragments()
+    defined = {name: set(_FUNCTION.findall(text)) for name, text in texts}
+    table = {}
+    for name, text in texts:
+        ops = tuple(AgentOp(m["name"], m["function"]) for m in map(_OP_LINE.match, map(str.strip, text.splitlines()))
+                    if m)
+        needs = frozenset(other for other, functions in defined.items() if other != name
+                          and any(_calls(text, function) for function in functions))
+        table[name] = Fragment(name, text, ops, needs)
+    return table
+
+
+def _calls(text: str, function: str) -> bool:
+    return re.search(r"(?i)(?<![\w-])" + re.escape(function) + r"(?![\w-])", text) is not None
+
+
+def _closure(names: set[str]) -> frozenset[str]:
+    table = fragment_table()
+    todo, done = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name not in done:
+            done.add(name)
+            todo.extend(table[name].needs)
+    return frozenset(done)
+
+
+def fragments_for(request: dict[str, Any]) -> frozenset[str]:
+    """The fragments a request needs: those declaring an op it names (any "op" member, read ops and an apply's
+    read/set/undo ops alike), the lock fragment for an apply under the host lock, and what those call. A name
+    that is no op selects nothing: the agent answers it UnknownOp, as the whole agent would."""
+    by_op = {op.name: f.name for f in fragment_table().values() for op in f.ops}
+    wanted = {by_op[name] for name in _op_names(request) if name in by_op}
+    if request.get("lock") is not None:
+        wanted |= {f.name for f in fragment_table().values() if _LOCKED_APPLY in _FUNCTION.findall(f.text)}
+    return _closure(wanted)
+
+
+def _op_names(value: Any) -> set[str]:
+    names: set[str] = set()
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict):
+            op = item.get("op")
+            if isinstance(op, str):
+                names.add(op)
+            todo.extend(item.values())
+        elif isinstance(item, list):
+            todo.extend(item)
+    return names
+
+
+def render_script(fragments: frozenset[str] | None = None) -> str:
+    """The agent script: the core (protocol, JSON, lock dispatch) and the given fragments (all when None), with
+    an op table that dispatches only to the ops those fragments declare. Rendered from shipped files only, never
+    from user data; cached per set of fragments.
+
+    Each domain's ops live in their own file under templates/agent/, so adding a resource kind adds a file rather
+    than editing a shared one; the op table (a `switch` over fixed names) is generated from the `#op` lines.
     """
+    return _render(frozenset(fragment_table()) if fragments is None else _closure(set(fragments)))
+
+
+@functools.lru_cache(maxsize=256)
+def _render(fragments: frozenset[str]) -> str:
+    table = fragment_table()
+    chosen = [table[name] for name in sorted(fragments)]  # file-name order, as the whole agent has always had
     source = (asset_dir("templates") / "agent.ps1.j2").read_text(encoding="utf-8")
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
                              trim_blocks=True, lstrip_blocks=True)
     script = env.from_string(source).render(
         protocol_version=PROTOCOL_VERSION, begin_marker=BEGIN_MARKER, end_marker=END_MARKER,
-        fragments=[text for _, text in agent_fragments()], ops=agent_ops(),
+        fragments=[f.text for f in chosen], ops=[op for f in chosen for op in f.ops],
+        fragment_names=" ".join(f.name for f in chosen) or "(none)",
     )
     # ASCII only, so that the shell's code page can never mangle the script on its way in.
     script.encode("ascii")
     return script
+
+
+def script_for(request: dict[str, Any]) -> str:
+    """The agent as sent for `request`: its core and the fragments of the ops the request names."""
+    return render_script(fragments_for(request))
+
+
+_FRAGMENTS_LINE = re.compile(r"(?m)^# fragments: (.*)$")
+
+
+def is_genuine_script(text: str) -> bool:
+    """Whether `text` is exactly an assembly `render_script` makes (the whole agent or any per-request one): the
+    script names its fragments on its `# fragments:` line; it is genuine if rendering those gives the same text.
+    For a fast executor that knows only the genuine agent (the lab's Python twin)."""
+    match = _FRAGMENTS_LINE.search(text)
+    if match is None:
+        return False
+    names = set(match.group(1).split()) - {"(none)"}
+    if not names <= set(fragment_table()) or _closure(names) != names:
+        return False
+    return text == _render(frozenset(names))
 
 
 def request_json(request: dict[str, Any]) -> bytes:
@@ -128,10 +229,15 @@ def pack(data: bytes, level: int = 6) -> bytes:
     return base64.b64encode(gzip.compress(data, compresslevel=level, mtime=0))
 
 
-@functools.lru_cache(maxsize=1)
-def packed_script() -> bytes:
-    """The agent script's stdin line, compressed once per process (at the highest level: it is paid once)."""
-    return pack(render_script().encode("ascii"), level=9)
+def packed_script(fragments: frozenset[str] | None = None) -> bytes:
+    """The agent script's stdin line, compressed once per process and assembly (at the highest level: it is paid
+    once per assembly, and a fleet's requests use a handful of assemblies)."""
+    return _packed(frozenset(fragment_table()) if fragments is None else _closure(set(fragments)))
+
+
+@functools.lru_cache(maxsize=256)
+def _packed(fragments: frozenset[str]) -> bytes:
+    return pack(_render(fragments).encode("ascii"), level=9)
 
 
 def frame_stdin(packed_request: bytes, packed_agent: bytes) -> bytes:
@@ -144,7 +250,8 @@ def build_stdin(request: dict[str, Any]) -> bytes:
     and an apply request grows with its changes (~500 bytes of JSON each). Sent as base64 text they took two Sends
     (over the 96 KB stdin chunk) and ~140 KB on the wire per command; gzipped, the script is about a third of that
     and requests shrink tenfold, so one Send carries a command for any realistic playbook (docs/performance.md)."""
-    return frame_stdin(pack(request_json(request)), packed_script())
+    script = packed_script(fragments_for(request)) if ASSEMBLE_PER_REQUEST else packed_script()
+    return frame_stdin(pack(request_json(request)), script)
 
 
 def split_stdin(data: bytes) -> tuple[dict[str, Any], str]:

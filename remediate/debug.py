@@ -252,7 +252,7 @@ def _describe_agent_stdin(raw: bytes) -> str | None:
         request, script = agent.split_stdin(raw)
     except Exception:  # noqa: BLE001 - not agent stdin (or one chunk of it): shown as data instead
         return None
-    genuine = "the genuine agent script" if script == agent.render_script() else "a script that is NOT the agent"
+    genuine = "the genuine agent script" if agent.is_genuine_script(script) else "a script that is NOT the agent"
     return (f"[agent request {json.dumps(request, sort_keys=True, ensure_ascii=False)}; then {len(script)} "
             f"characters of {genuine}, sha256 {hashlib.sha256(script.encode('utf-8')).hexdigest()[:16]}]")
 

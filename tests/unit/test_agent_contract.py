@@ -59,8 +59,10 @@ def test_script_renders_only_constants() -> None:
     source = (asset_dir("templates") / "agent.ps1.j2").read_text(encoding="utf-8")
     placeholders = set(re.findall(r"\{\{\s*([\w.]+)\s*\}\}", source))
     # Constants of remediate.agent, the shipped op fragments (inserted as text, never rendered themselves) and
-    # the op table's names, which `#op` lines restrict to [a-z0-9_.] and Verb-Noun.
-    assert placeholders == {"protocol_version", "begin_marker", "end_marker", "fragment", "op.name", "op.function"}
+    # the op table's names, which `#op` lines restrict to [a-z0-9_.] and Verb-Noun; the shipped fragments' file
+    # names (a comment line saying which fragments an assembly holds: remediate/agent.py is_genuine_script).
+    assert placeholders == {"protocol_version", "begin_marker", "end_marker", "fragment", "op.name", "op.function",
+                            "fragment_names"}
     statements = re.findall(r"\{%.*?%\}", source)
     assert statements == ["{% for fragment in fragments %}", "{% endfor %}", "{% for op in ops %}", "{% endfor %}"]
     # No Jinja comment syntax: PowerShell text such as "{#" would silently vanish from the script.
