@@ -70,6 +70,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--results", type=Path, help="JSON-lines file: append each cell, skip cells already in it")
     parser.add_argument("--profile", type=Path, help="cProfile the runner's phases into this .pstats file "
                         "(single cell only; CPU numbers then include the profiler's overhead)")
+    parser.add_argument("--pin", action="store_true", help="pin the lab process to CPU 0 and the runner to CPU 1 "
+                        "(taskset-like, sched_setaffinity), so that wall time is the runner's, not a fight for a core")
     parser.add_argument("--cell", help=argparse.SUPPRESS)  # internal: run one cell, print its rows as JSON
     args = parser.parse_args(argv)
     defaults = MATRIX if args.matrix else {"hosts": [10], "resources": [10], "latency": [0], "forks": [10],
@@ -84,11 +86,15 @@ def cells(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Smallest first, so a partial matrix already holds the cheap cells."""
     product = itertools.product(args.hosts, args.resources, args.latency, args.forks, args.transport)
     out = [{"hosts": n, "resources": r, "latency_ms": l, "forks": f, "transport": t} for n, r, l, f, t in product]
+    if args.pin:
+        for cell in out:
+            cell["pin"] = True
     return sorted(out, key=lambda c: (c["hosts"], c["latency_ms"], c["resources"], c["forks"], c["transport"]))
 
 
 def cell_key(cell: dict[str, Any]) -> str:
-    return f"N={cell['hosts']} R={cell['resources']} L={cell['latency_ms']} F={cell['forks']} {cell['transport']}"
+    pinned = " pinned" if cell.get("pin") else ""
+    return f"N={cell['hosts']} R={cell['resources']} L={cell['latency_ms']} F={cell['forks']} {cell['transport']}{pinned}"
 
 
 def format_row(row: dict[str, Any]) -> list[str]:

@@ -85,6 +85,10 @@ class LabProcess:
             raise RuntimeError(f"the lab process failed to start:\n{payload}")
         self.inventory: dict[str, Any] = payload
 
+    @property
+    def pid(self) -> int:
+        return int(self._process.pid or 0)
+
     def ask(self, *message: Any) -> Any:
         self._pipe.send(message)
         return self._pipe.recv()
@@ -126,6 +130,19 @@ def _phase(name: str, cell: dict[str, Any], lab: LabProcess, work: Callable[[], 
     return result, row
 
 
+def _pin(lab_pid: int) -> str:
+    """The lab (every thread it has) on CPU 0, this runner on CPU 1: wall time then measures the runner against
+    the floor instead of two processes sharing whichever core the scheduler gives them."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return f"--pin ignored: only CPU(s) {cpus} available"
+    lab_cpu, runner_cpu = cpus[0], cpus[1]
+    for task in os.listdir(f"/proc/{lab_pid}/task"):
+        os.sched_setaffinity(int(task), {lab_cpu})
+    os.sched_setaffinity(0, {runner_cpu})  # threads started from here on (the fleet's) inherit it
+    return f"pinned: lab on CPU {lab_cpu}, runner on CPU {runner_cpu}"
+
+
 def _floor(hosts: int, forks: int, requests_per_host: float, latency_s: float) -> float:
     """ceil(N / F) x requests per host x L: the time the requests alone take with F hosts in flight."""
     return math.ceil(hosts / forks) * requests_per_host * latency_s
@@ -145,6 +162,8 @@ def run_cell(cell: dict[str, Any], progress: Callable[[str], None] = lambda _: N
         started = time.monotonic()
         lab = LabProcess(n, r, cell["transport"], workdir)
         try:
+            if cell.get("pin"):
+                notes.append(_pin(lab.pid))
             progress(f"    lab of {n} hosts x {r} values up in {time.monotonic() - started:.1f} s")
             lab.ask("latency", cell["latency_ms"] / 1000)
             inventory_path = workdir / "inventory.yaml"
