@@ -17,6 +17,7 @@ import gzip
 import json
 import logging
 import re
+import threading
 import time
 import zlib
 from dataclasses import dataclass
@@ -115,23 +116,55 @@ class Fragment:
     needs: frozenset[str]  # other fragments whose functions this one calls
 
 
-@functools.lru_cache(maxsize=1)
+_MEMO_LOCK = threading.RLock()
+
+
+def _memo(fn):  # type: ignore[no-untyped-def]
+    """Cache by arguments, computed once even when a fleet's threads all ask at the same moment (lru_cache would
+    let each of 50 threads render and compress the same assembly: seconds of CPU at the start of a run)."""
+    cache: dict[Any, Any] = {}
+
+    @functools.wraps(fn)
+    def wrapper(*args):  # type: ignore[no-untyped-def]
+        try:
+            return cache[args]
+        except KeyError:
+            pass
+        with _MEMO_LOCK:
+            if args not in cache:
+                cache[args] = fn(*args)
+            return cache[args]
+
+    wrapper.cache_clear = cache.clear
+    return wrapper
+
+
+_WORD = re.compile(r"[A-Za-z][\w-]*")
+
+
+@_memo
 def fragment_table() -> dict[str, Fragment]:
     """Every fragment, its ops and the fragments it calls into (found by the function names each defines)."""
     texts = agent_fragments()
-    defined = {name: set(_FUNCTION.findall(text)) for name, text in texts}
+    owner = {function.lower(): name for name, text in texts for function in _FUNCTION.findall(text)}
     table = {}
     for name, text in texts:
         ops = tuple(AgentOp(m["name"], m["function"]) for m in map(_OP_LINE.match, map(str.strip, text.splitlines()))
                     if m)
-        needs = frozenset(other for other, functions in defined.items() if other != name
-                          and any(_calls(text, function) for function in functions))
+        words = {word.lower() for word in _WORD.findall(text)}  # PowerShell command names are case-insensitive
+        needs = frozenset(owner[w] for w in words if w in owner and owner[w] != name)
         table[name] = Fragment(name, text, ops, needs)
     return table
 
 
-def _calls(text: str, function: str) -> bool:
-    return re.search(r"(?i)(?<![\w-])" + re.escape(function) + r"(?![\w-])", text) is not None
+@_memo
+def _op_owners() -> tuple[dict[str, str], frozenset[str]]:
+    """op name -> its fragment; the fragments defining the locked apply the core calls for a request with "lock"."""
+    table = fragment_table()
+    by_op = {op.name: f.name for f in table.values() for op in f.ops}
+    locked = frozenset(f.name for f in table.values() if _LOCKED_APPLY.lower() in
+                       {fn.lower() for fn in _FUNCTION.findall(f.text)})
+    return by_op, locked
 
 
 def _closure(names: set[str]) -> frozenset[str]:
@@ -149,10 +182,10 @@ def fragments_for(request: dict[str, Any]) -> frozenset[str]:
     """The fragments a request needs: those declaring an op it names (any "op" member, read ops and an apply's
     read/set/undo ops alike), the lock fragment for an apply under the host lock, and what those call. A name
     that is no op selects nothing: the agent answers it UnknownOp, as the whole agent would."""
-    by_op = {op.name: f.name for f in fragment_table().values() for op in f.ops}
+    by_op, locked = _op_owners()
     wanted = {by_op[name] for name in _op_names(request) if name in by_op}
     if request.get("lock") is not None:
-        wanted |= {f.name for f in fragment_table().values() if _LOCKED_APPLY in _FUNCTION.findall(f.text)}
+        wanted |= locked
     return _closure(wanted)
 
 
@@ -182,7 +215,7 @@ def render_script(fragments: frozenset[str] | None = None) -> str:
     return _render(frozenset(fragment_table()) if fragments is None else _closure(set(fragments)))
 
 
-@functools.lru_cache(maxsize=256)
+@_memo
 def _render(fragments: frozenset[str]) -> str:
     table = fragment_table()
     chosen = [table[name] for name in sorted(fragments)]  # file-name order, as the whole agent has always had
@@ -235,7 +268,7 @@ def packed_script(fragments: frozenset[str] | None = None) -> bytes:
     return _packed(frozenset(fragment_table()) if fragments is None else _closure(set(fragments)))
 
 
-@functools.lru_cache(maxsize=256)
+@_memo
 def _packed(fragments: frozenset[str]) -> bytes:
     return pack(_render(fragments).encode("ascii"), level=9)
 
