@@ -189,18 +189,23 @@ def fragments_for(request: dict[str, Any]) -> frozenset[str]:
     return _closure(wanted)
 
 
-def _op_names(value: Any) -> set[str]:
+def _op_names(request: dict[str, Any]) -> set[str]:
+    """The op names of a request where docs/agent-protocol.md puts them: a read's `ops[].op`, an apply's
+    `changes[].read/set/undo.op`. (A walk over the whole request cost 2 ms per apply at R = 100;
+    tests/unit/test_agent_assembly.py checks both find the same names in what the engine sends.)"""
     names: set[str] = set()
-    todo = [value]
-    while todo:
-        item = todo.pop()
-        if isinstance(item, dict):
-            op = item.get("op")
-            if isinstance(op, str):
-                names.add(op)
-            todo.extend(item.values())
-        elif isinstance(item, list):
-            todo.extend(item)
+    ops = request.get("ops")
+    for spec in ops if isinstance(ops, list) else ():
+        op = spec.get("op") if isinstance(spec, dict) else None
+        if isinstance(op, str):
+            names.add(op)
+    changes = request.get("changes")
+    for change in changes if isinstance(changes, list) else ():
+        if isinstance(change, dict):
+            for part in (change.get("read"), change.get("set"), change.get("undo")):
+                op = part.get("op") if isinstance(part, dict) else None
+                if isinstance(op, str):
+                    names.add(op)
     return names
 
 
@@ -284,7 +289,9 @@ def build_stdin(request: dict[str, Any]) -> bytes:
     (over the 96 KB stdin chunk) and ~140 KB on the wire per command; gzipped, the script is about a third of that
     and requests shrink tenfold, so one Send carries a command for any realistic playbook (docs/performance.md)."""
     script = packed_script(fragments_for(request)) if ASSEMBLE_PER_REQUEST else packed_script()
-    return frame_stdin(pack(request_json(request)), script)
+    # Level 1: a request is packed once per command (level 6 took 1.4 ms against 0.4 for an R = 100 apply, for
+    # 6% fewer bytes); the script, packed once per process, keeps level 9.
+    return frame_stdin(pack(request_json(request), level=1), script)
 
 
 def split_stdin(data: bytes) -> tuple[dict[str, Any], str]:

@@ -100,3 +100,25 @@ def test_an_assembly_missing_what_a_fragment_calls_is_not_genuine() -> None:
 def test_every_assembly_parses(fragments: frozenset[str]) -> None:
     problems = syntax_problems(agent.render_script(fragments))
     assert not problems, "\n".join(problems)
+
+
+def _walk(value: object) -> set[str]:
+    names: set[str] = set()
+    if isinstance(value, dict):
+        if isinstance(value.get("op"), str):
+            names.add(value["op"])
+        for item in value.values():
+            names |= _walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            names |= _walk(item)
+    return names
+
+
+def test_the_op_names_are_found_wherever_the_engine_puts_them() -> None:
+    change = Change("registry_value", {"hive": "HKLM", "key": r"SOFTWARE\X", "name": "V", "type": "REG_DWORD"},
+                    "d", "rule", {"exists": True, "type": "REG_DWORD", "data": 0}, {"exists": False})
+    for request in (apply_request([change], lock={"owner": "x"}),
+                    {"mode": "read", "ops": [{"id": "facts", "op": "facts", "args": {}},
+                                             {"id": "r0", "op": "registry.get", "args": {}}]}):
+        assert agent._op_names(request) == _walk(request)
