@@ -13,6 +13,7 @@ from remediate.lab.windows import clr
 from remediate.lab.windows.dotnet_culture import EN_US, INVARIANT, DateTimeStyles
 from remediate.lab.windows.dotnet_time import DateTime, DateTimeKind, to_python
 from remediate.lab.windows.dotnet_timespan import TimeSpan
+from remediate.lab.windows.refusal import NotModeled
 
 RT = runtime()
 UTC_TEXT = "yyyy-MM-dd'T'HH:mm:ss'Z'"
@@ -146,3 +147,15 @@ def test_timespan_parts() -> None:
     assert (span.Days, span.Hours, span.Minutes, span.Seconds, span.Milliseconds) == (1, 2, 3, 4, 5)
     assert span.TotalHours == pytest.approx(26.0511125)
     assert TimeSpan.FromSeconds(RT, -90).Minutes == -1
+
+
+def test_operator_methods_for_powershell_arithmetic() -> None:
+    """PowerShell's `$a - $b` on DateTime calls op_Subtraction(a, b); `[datetime]::op_Subtraction` gets rt too."""
+    start, later = at(2026, 1, 1), at(2026, 1, 1, 0, 1, 0)
+    assert DateTime.op_Subtraction(later, start).TotalSeconds == 60
+    assert DateTime.op_Subtraction(RT, later, start) == TimeSpan.FromMinutes(RT, 1)
+    assert DateTime.op_Addition(start, TimeSpan.FromMinutes(RT, 1)) == later
+    assert DateTime.op_Subtraction(later, TimeSpan.FromMinutes(RT, 1)) == start
+    assert TimeSpan.op_Addition(TimeSpan.FromSeconds(RT, 1), TimeSpan.FromSeconds(RT, 2)).TotalSeconds == 3
+    with pytest.raises(NotModeled):
+        DateTime.op_Subtraction(later, 5)

@@ -25,7 +25,7 @@ from remediate.lab.windows.dotnet_timeformat import (
     EN_US_STANDARD, INVARIANT_STANDARD, NOT_A_DATE, TICKS_PER_DAY, TICKS_PER_SECOND, Parts, date_to_ticks,
     days_in_month, format_arg, format_ticks, is_leap, parse_exact,
 )
-from remediate.lab.windows.dotnet_timespan import TICKS_PER_MS, TimeSpan, round_ms
+from remediate.lab.windows.dotnet_timespan import TICKS_PER_MS, TimeSpan, operator, round_ms
 from remediate.lab.windows.refusal import NotModeled
 
 DateTimeKind = clr.register(clr.EnumType("System.DateTimeKind", {"Unspecified": 0, "Utc": 1, "Local": 2}))
@@ -238,6 +238,8 @@ class DateTime(clr.DotNetObject):
 
     # ---- statics ---------------------------------------------------------------------------------------------
 
+    op_Addition = operator(lambda a, b: a.__add__(b))
+    op_Subtraction = operator(lambda a, b: a.__sub__(b))
     UtcNow = clr.static_property(lambda rt: DateTime(machine_utc_ticks(rt), 1))
     Now = clr.static_property(lambda rt: DateTime(machine_utc_ticks(rt), 2))
     Today = clr.static_property(lambda rt: DateTime(machine_utc_ticks(rt) // TICKS_PER_DAY * TICKS_PER_DAY, 2))

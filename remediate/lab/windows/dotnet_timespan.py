@@ -16,6 +16,22 @@ from remediate.lab.windows.refusal import NotModeled
 TICKS_PER_MS = 10_000
 
 
+def operator(function: Any) -> staticmethod:
+    """A .NET operator method (op_Addition, op_Subtraction, ...): a static `[T]::op_X(a, b)` (the interpreter passes
+    its runtime first) that PowerShell's arithmetic also calls as `op_X(a, b)`; only the last two arguments count."""
+
+    def call(*args: Any) -> Any:
+        left, right = args[-2], args[-1]
+        result = function(left, right)
+        if result is NotImplemented:
+            raise NotModeled(f"{function.__name__} of {clr.type_names(left)[0]} and {clr.type_names(right)[0]} "
+                             "(PowerShell's operand conversion)")
+        return result
+
+    call.__name__ = function.__name__
+    return clr.static(call)
+
+
 def round_ms(value: Any, scale_ms: float) -> int:
     """DateTime.Add(double, scale) / TimeSpan.Interval: the value in whole milliseconds, rounded half away."""
     number = float(value)
@@ -122,6 +138,8 @@ class TimeSpan(clr.DotNetObject):
         text = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
         return sign + (f"{days}." if days else "") + text + (f".{fraction:07d}" if fraction else "")
 
+    op_Addition = operator(lambda a, b: a + b if isinstance(b, TimeSpan) else NotImplemented)
+    op_Subtraction = operator(lambda a, b: a - b if isinstance(b, TimeSpan) else NotImplemented)
     Zero = clr.static_property(lambda rt: TimeSpan(0))
     MaxValue = clr.static_property(lambda rt: TimeSpan(2**63 - 1))
     MinValue = clr.static_property(lambda rt: TimeSpan(-(2**63)))
