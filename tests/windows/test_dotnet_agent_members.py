@@ -14,6 +14,7 @@ import pytest
 import remediate.lab.windows as windows
 from remediate import agent
 from remediate.lab.windows import clr
+from remediate.lab.windows.netregex import compile_net
 
 for _module in pkgutil.iter_modules(windows.__path__):
     if _module.name.startswith("dotnet_") or _module.name.startswith("net"):
@@ -53,3 +54,13 @@ def test_static_member_exists(type_name: str, member: str) -> None:
 def test_constructible(type_name: str) -> None:
     impl = clr.TYPES[type_name.casefold()]
     assert callable(getattr(impl, "new", None)) or issubclass(impl, clr.DotNetException)
+
+
+PATTERNS = sorted(set(re.findall(r"-c?i?(?:match|notmatch|replace|split) '([^']*)'", SCRIPT))
+                  | set(re.findall(r"\[regex\]'([^']*)'", SCRIPT))
+                  | set(re.findall(r"\[regex\]::\w+\([^,]+, '([^']*)'", SCRIPT)))
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_the_agents_regular_expressions_translate(pattern: str) -> None:
+    assert compile_net(pattern, 0).python is not None
