@@ -66,9 +66,9 @@ class String(clr.DotNetObject):
         array's elements to strings (null elements become empty)."""
         sep = "" if is_null(separator) else clr.to_str(separator)
         if len(values) == 1 and isinstance(values[0], list):
-            items = [clr.to_str(v) for v in values[0]]
+            items = [format_value(v, None) for v in values[0]]
         elif len(values) == 3 and isinstance(values[0], list):
-            items = [clr.to_str(v) for v in values[0]]
+            items = [format_value(v, None) for v in values[0]]
             begin, count = int_arg(values[1]), int_arg(values[2])
             if begin < 0:
                 raise out_of_range("StartIndex cannot be less than zero.", "startIndex")
@@ -80,7 +80,7 @@ class String(clr.DotNetObject):
         elif len(values) == 1 and is_null(values[0]):
             raise null_arg("value")
         else:
-            items = [clr.to_str(v) for v in values]  # params string[]
+            items = [format_value(v, None) for v in values]  # params string[]: PowerShell converts each (invariant)
         return sep.join(items)
 
     @clr.static
