@@ -209,9 +209,9 @@ def _to(type_name: str) -> Any:
         if not 0 <= index < len(data):
             raise out_of_range("Index was out of range. Must be non-negative and less than the size of the "
                                "collection.", "startIndex")
-        if index > len(data) - size:
-            raise arg_error(clr.ArgumentException, "Destination array is not long enough to copy all the items "
-                            "in the collection. Check array index and length.", "value")
+        if index > len(data) - size:  # .NET's ThrowHelper names no parameter here
+            raise clr.ArgumentException("Destination array is not long enough to copy all the items in the "
+                                        "collection. Check array index and length.")
         number = struct.unpack_from(fmt, data, index)[0]
         if type_name in ("System.Boolean", "System.Double", "System.Single", "System.Int32"):
             return number
@@ -261,13 +261,12 @@ class BitConverter(clr.DotNetObject):
         if start is not None:
             index = int_arg(start)
             if index < 0 or (index >= len(data) and index > 0):
-                raise out_of_range("Index was out of range. Must be non-negative and less than the size of the "
-                                   "collection.", "startIndex")
+                raise out_of_range("StartIndex cannot be less than zero.", "startIndex")
             size = len(data) - index if length is None else int_arg(length)
             if size < 0:
                 raise out_of_range("Value must be positive.", "length")
             if index > len(data) - size:
-                raise arg_error(clr.ArgumentException, "Destination array is not long enough to copy all the "
-                                "items in the collection. Check array index and length.", "value")
+                raise clr.ArgumentException("Destination array is not long enough to copy all the items in the "
+                                            "collection. Check array index and length.")
             data = data[index:index + size]
         return "-".join(f"{b:02X}" for b in data)
