@@ -19,7 +19,7 @@ from typing import Any
 
 from remediate.lab.windows import clr
 from remediate.lab.windows.dotnet_args import (
-    arg_error, bytes_arg, byte_array, framework_at_least, int_arg, is_null, null_arg, out_of_range,
+    bytes_arg, byte_array, framework_at_least, int_arg, is_null, null_arg, out_of_range,
 )
 from remediate.lab.windows.dotnet_numbers import format_value, overflow, parse_double, parse_integer
 from remediate.lab.windows.psexceptions import InvalidCastException
