@@ -254,15 +254,17 @@ class StringMembers:
     def Remove(value: str, start: Any, count: Any = None) -> str:  # noqa: N802,N805
         begin = int_arg(start)
         if count is None:
-            if not 0 <= begin < len(value) or begin < 0:
+            if begin < 0:
+                raise out_of_range("StartIndex cannot be less than zero.", "startIndex")
+            if begin >= len(value):
                 raise out_of_range("startIndex must be less than length of string.", "startIndex")
             return value[:begin]
         length = int_arg(count)
-        if begin < 0:
-            raise out_of_range("StartIndex cannot be less than zero.", "startIndex")
         if length < 0:
             raise out_of_range("Count cannot be less than zero.", "count")
-        if begin + length > len(value):
+        if begin < 0:
+            raise out_of_range("StartIndex cannot be less than zero.", "startIndex")
+        if length > len(value) - begin:
             raise out_of_range("Index and count must refer to a location within the string.", "count")
         return value[:begin] + value[begin + length:]
 
