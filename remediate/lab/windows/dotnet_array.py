@@ -48,7 +48,9 @@ class Array(clr.DotNetObject):
                 keys.sort(key=key)
                 return clr.VOID
             if len(keys) > len(items):
-                raise clr.ArgumentException("Array lengths must be the same.")
+                raise clr.ArgumentException("Offset and length were out of bounds for the array or count is greater "
+                                            "than the number of elements from index to the end of the source "
+                                            "collection.")
             order = sorted(range(len(keys)), key=lambda i: key(keys[i]))
             head = [items[i] for i in order]
             keys[:] = [keys[i] for i in order]
@@ -73,6 +75,8 @@ class Array(clr.DotNetObject):
 
     @clr.static
     def CreateInstance(rt: Any, element_type: Any, length: Any) -> list:  # noqa: N802,N805
+        if is_null(element_type):
+            raise null_arg("elementType")
         name = type_arg(element_type)
         size = int_arg(length)
         if size < 0:
