@@ -33,14 +33,23 @@ def operator(function: Any) -> staticmethod:
 
 
 def round_ms(value: Any, scale_ms: float) -> int:
-    """DateTime.Add(double, scale) / TimeSpan.Interval: the value in whole milliseconds, rounded half away."""
+    """DateTime.Add(double, scale): the value in whole milliseconds, rounded half away from zero."""
+    number = float(value)
+    millis = number * scale_ms + (0.5 if number >= 0 else -0.5)
+    if number != number or not -315537897600000 < millis < 315537897600000:
+        raise out_of_range("Value to add was out of range.", "value")
+    return int(millis)
+
+
+def interval(value: Any, scale_ms: float) -> TimeSpan:
+    """TimeSpan.Interval (FromDays, FromSeconds, ...): whole milliseconds, rounded half away from zero."""
     number = float(value)
     if number != number:
         raise clr.ArgumentException("TimeSpan does not accept floating point Not-a-Number values.")
     millis = number * scale_ms + (0.5 if number >= 0 else -0.5)
-    if not -315537897600000 < millis < 315537897600000:
-        raise out_of_range("Value to add was out of range.", "value")
-    return int(millis)
+    if not -(2**63) / TICKS_PER_MS <= millis <= (2**63 - 1) / TICKS_PER_MS:
+        raise clr.OverflowException("TimeSpan overflowed because the duration is too long.")
+    return TimeSpan(int(millis) * TICKS_PER_MS)
 
 
 @functools.total_ordering
@@ -143,9 +152,9 @@ class TimeSpan(clr.DotNetObject):
     Zero = clr.static_property(lambda rt: TimeSpan(0))
     MaxValue = clr.static_property(lambda rt: TimeSpan(2**63 - 1))
     MinValue = clr.static_property(lambda rt: TimeSpan(-(2**63)))
-    FromDays = clr.static(lambda rt, value: TimeSpan(round_ms(value, 86_400_000) * TICKS_PER_MS))
-    FromHours = clr.static(lambda rt, value: TimeSpan(round_ms(value, 3_600_000) * TICKS_PER_MS))
-    FromMinutes = clr.static(lambda rt, value: TimeSpan(round_ms(value, 60_000) * TICKS_PER_MS))
-    FromSeconds = clr.static(lambda rt, value: TimeSpan(round_ms(value, 1000) * TICKS_PER_MS))
-    FromMilliseconds = clr.static(lambda rt, value: TimeSpan(round_ms(value, 1) * TICKS_PER_MS))
+    FromDays = clr.static(lambda rt, value: interval(value, 86_400_000))
+    FromHours = clr.static(lambda rt, value: interval(value, 3_600_000))
+    FromMinutes = clr.static(lambda rt, value: interval(value, 60_000))
+    FromSeconds = clr.static(lambda rt, value: interval(value, 1000))
+    FromMilliseconds = clr.static(lambda rt, value: interval(value, 1))
     FromTicks = clr.static(lambda rt, value: TimeSpan(clr.to_int(value, clr.Int64)))
