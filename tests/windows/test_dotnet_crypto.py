@@ -15,7 +15,8 @@ from remediate.lab.windows.dotnet_io import MemoryStream
 LSA = r"System\CurrentControlSet\Control\Lsa"
 
 
-def machine(os_version: str, fips: bool, framework: str = "2.0") -> object:
+def machine(os_version: str, fips: bool) -> object:
+    framework = "2.0" if os_version.startswith("5.") else "4.5.1"
     registry = SimRegistry()
     if os_version.startswith("5."):
         registry.set("HKLM", LSA, "FIPSAlgorithmPolicy", "REG_DWORD", int(fips))
@@ -44,6 +45,10 @@ def test_create_is_sha256_managed_and_hashes(os_version: str) -> None:
 def test_fips_policy_refuses_the_managed_class(os_version: str) -> None:
     rt = machine(os_version, True)
     raises(clr.InvalidOperationException, NOT_FIPS, lambda: SHA256.Create(rt))
+    if os_version.startswith("5."):  # .NET 2.0 only: no SHA256CryptoServiceProvider at all
+        with pytest.raises(clr.ArgumentException):
+            SHA256CryptoServiceProvider.new(rt)
+        return
     assert bytes(SHA256CryptoServiceProvider.new(rt).ComputeHash(data(b""))) == hashlib.sha256(b"").digest()
 
 

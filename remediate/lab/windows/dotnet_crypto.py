@@ -20,8 +20,9 @@ import hashlib
 from typing import Any, ClassVar
 
 from remediate.lab.windows import clr
-from remediate.lab.windows.dotnet_args import bytes_arg, byte_array, int_arg, is_null, out_of_range
+from remediate.lab.windows.dotnet_args import bytes_arg, byte_array, framework_at_least, int_arg, is_null, out_of_range
 from remediate.lab.windows.dotnet_io import ObjectDisposedException
+from remediate.lab.windows.psexceptions import PSArgumentException
 from remediate.lab.windows.refusal import NotModeled
 
 LSA = r"System\CurrentControlSet\Control\Lsa"
@@ -142,4 +143,9 @@ class SHA256CryptoServiceProvider(SHA256):
 
     @classmethod
     def new(cls, rt: Any) -> SHA256CryptoServiceProvider:
+        # The interpreter refuses types newer than the host's framework (clr.available); this guard keeps defect 7's
+        # path honest even if a caller constructs the type directly: .NET 2.0 has no System.Core.
+        if not framework_at_least(rt, cls.SINCE):
+            raise PSArgumentException(f"Cannot find type [{cls.TYPE_NAME}]: make sure the assembly containing this "
+                                      "type is loaded.", error_id="TypeNotFound")
         return cls()
