@@ -9,7 +9,9 @@ from dotnet_helpers import raises, runtime
 
 from remediate.lab.state.registry import SimRegistry
 from remediate.lab.windows import clr
-from remediate.lab.windows.dotnet_crypto import NOT_FIPS, SHA256, SHA256CryptoServiceProvider, SHA256Managed
+from remediate.lab.windows.dotnet_crypto import (
+    NOT_FIPS, SHA256, SHA256Cng, SHA256CryptoServiceProvider, SHA256Managed, TargetInvocationException,
+)
 from remediate.lab.windows.dotnet_io import MemoryStream
 
 LSA = r"System\CurrentControlSet\Control\Lsa"
@@ -42,14 +44,26 @@ def test_create_is_sha256_managed_and_hashes(os_version: str) -> None:
 
 
 @pytest.mark.parametrize("os_version", ["5.2.3790", "6.3.9600"])
-def test_fips_policy_refuses_the_managed_class(os_version: str) -> None:
+def test_fips_policy_refuses_the_managed_class_up_to_net_4_6_1(os_version: str) -> None:
     rt = machine(os_version, True)
-    raises(clr.InvalidOperationException, NOT_FIPS, lambda: SHA256.Create(rt))
+    with pytest.raises(TargetInvocationException) as caught:
+        SHA256.Create(rt)
+    assert caught.value.Message == "Exception has been thrown by the target of an invocation."
+    assert isinstance(caught.value.InnerException, clr.InvalidOperationException)
+    assert caught.value.InnerException.Message == NOT_FIPS
+    raises(clr.InvalidOperationException, NOT_FIPS, lambda: SHA256Managed.new(rt))  # New-Object's own constructor
     if os_version.startswith("5."):  # .NET 2.0 only: no SHA256CryptoServiceProvider at all
         with pytest.raises(clr.ArgumentException):
             SHA256CryptoServiceProvider.new(rt)
         return
     assert bytes(SHA256CryptoServiceProvider.new(rt).ComputeHash(data(b""))) == hashlib.sha256(b"").digest()
+
+
+def test_fips_host_with_net_4_6_2_gets_sha256_cng() -> None:
+    registry = SimRegistry()
+    registry.set("HKLM", LSA + r"\FipsAlgorithmPolicy", "Enabled", "REG_DWORD", 1)
+    sha = SHA256.Create(runtime("4.7.2", registry=registry, os_version="10.0.17763"))
+    assert type(sha) is SHA256Cng and bytes(sha.ComputeHash(data(b"x"))) == hashlib.sha256(b"x").digest()
 
 
 def test_the_2003_value_is_not_read_on_later_windows() -> None:

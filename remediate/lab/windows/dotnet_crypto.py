@@ -1,7 +1,8 @@
 """System.Security.Cryptography: SHA256 (Create), SHA256Managed and SHA256CryptoServiceProvider (.NET 3.5).
 
-Sources (learn.microsoft.com/dotnet/api/...): system.security.cryptography.sha256.create (on .NET Framework the
-default SHA256 implementation is SHA256Managed), system.security.cryptography.sha256managed (not FIPS-validated:
+Sources (learn.microsoft.com/dotnet/api/...): system.security.cryptography.sha256.create (on .NET Framework: SHA256Managed when FIPS mode
+is not active, SHA256Cng when it is; "On the .NET Framework 4.6.1 and earlier versions only" the FIPS refusal is an
+exception, which CryptoConfig's reflection wraps in TargetInvocationException), system.security.cryptography.sha256managed (not FIPS-validated:
 its constructor throws InvalidOperationException "This implementation is not part of the Windows Platform FIPS
 validated cryptographic algorithms." when the machine enforces the FIPS policy),
 system.security.cryptography.sha256cryptoserviceprovider (System.Core, .NET Framework 3.5; FIPS-validated, CAPI),
@@ -38,6 +39,15 @@ def fips_enforced(machine: Any) -> bool:
     key, name = (LSA, "FIPSAlgorithmPolicy") if legacy else (LSA + r"\FipsAlgorithmPolicy", "Enabled")
     value = registry.get("HKLM", key, name)
     return bool(value.get("exists")) and value.get("type") == "REG_DWORD" and int(value.get("data") or 0) != 0
+
+
+ApplicationException = clr.TYPES.get("system.applicationexception") or clr.exception_type(
+    "System.ApplicationException", clr.DotNetException, "Error in the application.")
+TargetInvocationException = clr.TYPES.get("system.reflection.targetinvocationexception") or clr.exception_type(
+    "System.Reflection.TargetInvocationException", ApplicationException,
+    "Exception has been thrown by the target of an invocation.")
+PlatformNotSupportedException = clr.TYPES.get("system.platformnotsupportedexception") or clr.exception_type(
+    "System.PlatformNotSupportedException", clr.NotSupportedException, "Operation is not supported on this platform.")
 
 
 @clr.register
@@ -116,9 +126,17 @@ class SHA256(HashAlgorithm):
 
     @clr.static
     def Create(rt: Any, name: Any = None) -> HashAlgorithm:  # noqa: N802,N805
+        """CryptoConfig builds the default implementation by reflection: SHA256Managed, whose constructor's refusal
+        under FIPS arrives wrapped in TargetInvocationException (.NET Framework 4.6.1 and earlier); from 4.6.2 a
+        FIPS host gets SHA256Cng instead."""
         if not is_null(name):
             raise NotModeled("SHA256.Create(algorithmName) (CryptoConfig names)")
-        return SHA256Managed.new(rt)
+        if fips_enforced(rt.machine):
+            if framework_at_least(rt, "4.6.2"):
+                return SHA256Cng()
+            raise TargetInvocationException("Exception has been thrown by the target of an invocation.",
+                                            clr.InvalidOperationException(NOT_FIPS))
+        return SHA256Managed()
 
 
 @clr.register
@@ -131,6 +149,24 @@ class SHA256Managed(SHA256):
     def new(cls, rt: Any) -> SHA256Managed:
         if fips_enforced(rt.machine):
             raise clr.InvalidOperationException(NOT_FIPS)
+        return cls()
+
+
+@clr.register
+class SHA256Cng(SHA256):
+    """The CNG SHA-256 of System.Core (.NET Framework 3.5, Windows Vista and later): FIPS-validated."""
+
+    TYPE_NAME = "System.Security.Cryptography.SHA256Cng"
+    SINCE = "3.5"
+
+    @classmethod
+    def new(cls, rt: Any) -> SHA256Cng:
+        if not framework_at_least(rt, cls.SINCE):
+            raise PSArgumentException(f"Cannot find type [{cls.TYPE_NAME}]: make sure the assembly containing this "
+                                      "type is loaded.", error_id="TypeNotFound")
+        if str(getattr(rt.machine, "os_version", "10.0")).startswith("5."):
+            raise PlatformNotSupportedException("The specified cryptographic algorithm is not supported on this "
+                                                "platform.")
         return cls()
 
 
