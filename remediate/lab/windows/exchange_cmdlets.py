@@ -31,6 +31,7 @@ from remediate.lab.state import InvalidArgument, StateError
 from remediate.lab.state.exchange import SERVER_TOKEN
 from remediate.lab.windows import adsi_ldap, clr, snapins
 from remediate.lab.windows.adsi_ldap import computer_name
+from remediate.lab.windows.refusal import NotModeled
 
 ManagementObjectNotFoundException = clr.exception_type(
     "Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException", clr.DotNetException)
@@ -303,8 +304,7 @@ def set_remote_domain(ctx: Any, Identity: Any, **bound: Any) -> list[Any]:  # no
 def get_queue(ctx: Any, Identity: Any = None, Server: Any = None) -> list[Any]:  # noqa: N803
     machine = ctx.machine
     if Identity is not None or Server is not None:
-        raise clr.CmdletTerminatingError(clr.ErrorRecord(
-            clr.NotSupportedException("Get-Queue -Identity/-Server: not modelled by the lab"), "NotModeled"))
+        raise NotModeled("Get-Queue -Identity/-Server", "the lab lists this server's queues")
     if machine.services.state_of("MSExchangeTransport") != "running":
         # Get-Queue asks the Transport service over RPC (its documentation: "the Microsoft Exchange Transport
         # service must be running"); the exact error text is UNCONFIRMED.
