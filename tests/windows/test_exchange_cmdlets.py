@@ -182,3 +182,10 @@ def test_exchange_cmdlets_declare_their_snapin() -> None:
         spec = clr.CMDLETS[name.casefold()]
         assert spec.module == "Microsoft.Exchange.Management.PowerShell.SnapIn"
         assert spec.run.__module__ == exchange_cmdlets.__name__
+
+
+def test_get_queue_of_another_server_is_not_modelled() -> None:
+    from remediate.lab.windows.refusal import NotModeled
+
+    with pytest.raises(NotModeled):
+        run(shell(), "Get-Queue", Server="OTHER")
