@@ -244,13 +244,15 @@ def test_string_form_of_objects_prefers_the_invariant_form() -> None:
         def ToString(self) -> str:  # noqa: N802
             return "12/5/2026 7:30:00 AM"
 
-        def __invariant_string__(self) -> str:
-            return "12/05/2026 07:30:00"
+        def _invariant(self, fmt: str | None) -> str:
+            return "12/05/2026 07:30:00" if fmt is None else f"<{fmt}>"
 
     class Plain(clr.DotNetObject):
         TYPE_NAME = "Test.Plain"
 
     assert to_string(Stamp()) == "12/05/2026 07:30:00"
+    from remediate.lab.pwsh.format_op import format_operator
+    assert format_operator("{0}|{0:yyyy}", Stamp()) == "12/05/2026 07:30:00|<yyyy>"
     assert to_string(Plain()) == "Test.Plain"
 
 

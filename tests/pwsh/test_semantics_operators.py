@@ -305,3 +305,18 @@ def test_a_number_on_the_left_converts_the_right_operand() -> None:
                                     '"System.Int32".')
     with pytest.raises(PSInvalidCastException, match='to type "System.Int64"'):
         binary("*", clr.Int64(2), clr.Hashtable())
+
+
+def test_icomparable_objects_compare_through_compareto() -> None:
+    class Version(clr.DotNetObject):
+        TYPE_NAME = "Test.Version"
+
+        def __init__(self, number: int) -> None:
+            self.number = number
+
+        def CompareTo(self, other: object) -> int:  # noqa: N802
+            return (self.number > other.number) - (self.number < other.number)  # type: ignore[attr-defined]
+
+    assert compare("lt", Version(1), Version(2)) is True
+    assert compare("ge", Version(2), Version(2)) is True
+    assert compare("gt", [Version(1), Version(3)], Version(2)) != []

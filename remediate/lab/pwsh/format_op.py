@@ -39,6 +39,9 @@ def _render(value: Any, fmt: str | None, ofs: str) -> str:
         if kind == "X":
             return format(value.value & 0xFFFFFFFF, "08X")
         raise clr.FormatException("Format String can be only \"G\", \"g\", \"X\", \"x\", \"F\", \"f\", \"D\" or \"d\".")
+    invariant = getattr(value, "_invariant", None)
+    if callable(invariant):  # IFormattable.ToString(format, InvariantCulture) of a simulated type (DateTime)
+        return invariant(fmt)
     if isinstance(value, (str, bool)) or typenames.is_enumerable(value) or isinstance(value, clr.Hashtable):
         return to_string(value, ofs)  # not IFormattable: the format string is ignored, as String.Format does
     to_string_method = getattr(value, "ToString", None)

@@ -202,8 +202,13 @@ def compare_values(left: Any, right: Any, case_sensitive: bool = False, *, ps_ve
                                    f'"{error.Message}"', error, error_id="ComparisonFailure") from None
         a, b = _ordinal(left), _ordinal(other)
         return (a > b) - (a < b)
-    if isinstance(left, clr.DotNetObject) and type(left).__lt__ is not object.__lt__ and type(right) is type(left):
-        return (left > right) - (left < right)
+    compare_to = getattr(left, "CompareTo", None) if isinstance(left, clr.DotNetObject) else None
+    if callable(compare_to):  # IComparable (DateTime, TimeSpan, Version): the right operand must be of its type
+        if type(right) is not type(left):
+            raise NotModeled(f"comparing a {typenames.value_type_name(left)} with a "
+                             f"{typenames.value_type_name(right)} (conversion to the left operand's type)")
+        result = int(compare_to(right))
+        return (result > 0) - (result < 0)
     raise RuntimeException(f'Cannot compare "{to_string(left)}" because it is not IComparable.',
                            error_id="NotIcomparable")
 

@@ -3,8 +3,8 @@
 - `is_true`: 6.2 "Conversion to bool" (what `if`, `-not`, `-and` and `[bool]` see).
 - `to_string`: 6.8 "Conversion to string" (what `[string]`, string expansion, `+` on a string and `-join` see):
   culture-invariant numbers, arrays joined by `$OFS` (a space unless the script sets it), `$null` as ''. A simulated
-  .NET object is shown by its `__invariant_string__()` if it has one (IFormattable types whose invariant form
-  differs from their ToString(), such as DateTime), else by its ToString().
+  .NET object is shown by its `_invariant(None)` if it has one (IFormattable types whose invariant form differs
+  from their ToString(), such as DateTime), else by its ToString().
 - `parse_number`: 6.16 "Conversion from string to numeric type" (what arithmetic on strings sees).
 
 https://learn.microsoft.com/powershell/scripting/lang-spec/chapter-06
@@ -79,11 +79,12 @@ def to_string(value: Any, ofs: str = OFS) -> str:
         return "@{" + "; ".join(f"{k}={to_string(v, ofs)}" for k, v in value.properties.items()) + "}"
     if isinstance(value, clr.ErrorRecord):  # ErrorRecord.ToString(): the exception's message
         return str(getattr(value.exception, "Message", value.exception))
-    invariant = getattr(value, "__invariant_string__", None)
+    invariant = getattr(value, "_invariant", None)
     if callable(invariant):
         # IFormattable.ToString(null, InvariantCulture), which PowerShell's conversion uses (a DateTime prints
-        # "MM/dd/yyyy HH:mm:ss" in a string expansion but in the host culture from its own ToString()).
-        return invariant()
+        # "MM/dd/yyyy HH:mm:ss" in a string expansion but in the host culture from its own ToString()); the
+        # simulated IFormattable types expose it as `_invariant(format)` (dotnet_time.DateTime).
+        return invariant(None)
     to_string_method = getattr(value, "ToString", None)
     if callable(to_string_method):
         text = to_string_method()
