@@ -25,7 +25,7 @@ from remediate.lab.state.mail import TIME_FORMAT, Event
 from remediate.lab.windows import clr
 from remediate.lab.windows.clr import DotNetObject, EnumType, ErrorRecord, Hashtable, Param, cmdlet, register, static
 from remediate.lab.windows.refusal import NotModeled
-from remediate.lab.windows.services import wildcard
+from remediate.lab.windows.wildcard import wildcard
 
 EventLogEntryType = register(EnumType("System.Diagnostics.EventLogEntryType", {
     "Error": 1, "Warning": 2, "Information": 4, "SuccessAudit": 8, "FailureAudit": 16}))

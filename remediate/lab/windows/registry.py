@@ -228,6 +228,15 @@ class RegistryKey(DotNetObject):
             raise ArgumentException("No value exists with that name.")
         return VOID
 
+    def DeleteSubKey(self, *args: Any) -> Any:  # noqa: N802
+        raise NotModeled("RegistryKey.DeleteSubKey")
+
+    def DeleteSubKeyTree(self, *args: Any) -> Any:  # noqa: N802
+        raise NotModeled("RegistryKey.DeleteSubKeyTree")
+
+    def GetAccessControl(self, *args: Any) -> Any:  # noqa: N802
+        raise NotModeled("RegistryKey.GetAccessControl (the lab's registry ACL is deny_write only)")
+
     # ---- internals
 
     @property

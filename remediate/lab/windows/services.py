@@ -14,12 +14,12 @@ Transitions are immediate in the lab (the SCM state changes in one call), so Wai
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from remediate.lab.state.services import ScmError
 from remediate.lab.windows import clr
 from remediate.lab.windows.refusal import NotModeled
+from remediate.lab.windows.wildcard import has_wildcard, wildcard
 from remediate.lab.windows.clr import (VOID, DotNetObject, EnumType, EnumValue, ErrorRecord, Param, TypedArray,
                                        Win32Exception, cmdlet, register)
 
@@ -168,35 +168,6 @@ class ServiceController(DotNetObject):
 
 
 # ---- lookup shared by the cmdlets --------------------------------------------------------------------------
-
-def has_wildcard(text: str) -> bool:
-    return any(c in text for c in "*?[")
-
-
-def wildcard(pattern: str) -> re.Pattern[str]:
-    """WildcardPattern (about_Wildcards): * ? [a-z] and ` escapes, case-insensitive, whole string."""
-    out, i = [], 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "`" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        if c == "*":
-            out.append(".*")
-        elif c == "?":
-            out.append(".")
-        elif c == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
-                raise clr.ArgumentException(f"The specified wildcard character pattern is not valid: {pattern}")
-            out.append("[" + pattern[i + 1:end].replace("\\", "\\\\") + "]")
-            i = end
-        else:
-            out.append(re.escape(c))
-        i += 1
-    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
-
 
 def _not_found(ctx: Any, name: str, display: bool = False) -> None:
     if display:
