@@ -204,3 +204,30 @@ def test_metabase_view_and_digest_agree():
     name = files.backup(files.current, "20260101T000000Z")
     assert File.Exists(ctx, INETSRV + "\\remediate-backup\\" + name)
     assert name.endswith(digest(healthy_xml(12)) + ".xml")
+
+
+def test_two_racing_creators_one_wins():
+    """FileMode.CreateNew with FileShare.None: of agents racing for the lock file, exactly one creates it."""
+    import threading
+
+    ctx = ctx_for()
+    Directory.CreateDirectory(ctx, "C:\\ProgramData\\remediate")
+    results: list[str] = []
+    start = threading.Barrier(8)
+
+    def race() -> None:
+        start.wait()
+        try:
+            stream = open_(ctx, "C:\\ProgramData\\remediate\\apply.lock", "CreateNew")
+        except clr.IOException as exc:
+            results.append(type(exc).__name__)
+        else:
+            results.append("created")
+            stream.Close()
+
+    threads = [threading.Thread(target=race) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count("created") == 1 and len(results) == 8
