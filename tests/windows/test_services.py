@@ -141,3 +141,8 @@ def test_the_scm_log_records_an_outage():
         [("stop", "SMTPSVC"), ("stop", "W3SVC"), ("stop", "IISADMIN"), ("start", "IISADMIN"), ("start", "SMTPSVC")],
         [("stop", "W3SVC"), ("stop", "SMTPSVC"), ("stop", "IISADMIN"), ("start", "IISADMIN"), ("start", "SMTPSVC")])
     assert all(code is None for _, _, code in log)
+
+
+def test_get_services_lists_every_service():
+    ctx = ctx_for("win2003-ex2003")
+    assert [s.ServiceName for s in ServiceController.GetServices(ctx)] == ctx.machine.services.names()

@@ -67,6 +67,14 @@ class ServiceController(DotNetObject):
             rt.machine.services.by_display_name(text) or "")
         return cls(rt.machine, found["name"] if found else text)
 
+    @clr.static
+    def GetServices(rt: Any, *machine_name: Any) -> TypedArray:  # noqa: N802,N805
+        """ServiceController.GetServices(): the host's services (drivers are not modelled)."""
+        if machine_name and clr.to_str(machine_name[0]) not in (".", ""):
+            raise NotModeled("ServiceController.GetServices on another computer")
+        return TypedArray(ServiceController.TYPE_NAME, [ServiceController(rt.machine, n)
+                                                        for n in rt.machine.services.names()])
+
     # ---- properties
 
     @property
