@@ -125,12 +125,23 @@ def compile_type_literal(unit: Unit, node: Any) -> Any:
     cache: dict[int, TypeLiteral] = {}
 
     def type_literal(scope: Any) -> TypeLiteral:
-        found = cache.get(scope.session.ps_version)
+        session = scope.session
+        found = cache.get(session.framework_key)
         if found is None:
-            full = ops.resolve_type(name, scope)
-            found = cache[scope.session.ps_version] = TypeLiteral(full, clr.TYPES.get(full.casefold()))
+            found = cache[session.framework_key] = type_literal_of(name, scope)
         return found
     return type_literal
+
+
+def type_literal_of(name: str, scope: Any) -> TypeLiteral:
+    """`[name]` on this host: a type its .NET Framework lacks (clr SINCE) is not found, as on Windows."""
+    full = ops.resolve_type(name, scope)
+    impl = clr.TYPES.get(full.casefold())
+    if impl is not None and getattr(impl, "SINCE", None) and \
+            not clr.available(impl, str(getattr(scope.machine, "framework", "4.7.2"))):
+        suffix = ": make sure that the assembly containing this type is loaded" if scope.ps_version < 3 else ""
+        raise RuntimeException(f"Unable to find type [{name}]{suffix}.", error_id="TypeNotFound")
+    return TypeLiteral(full, impl)
 
 
 # ---- variables -----------------------------------------------------------------------------------------------

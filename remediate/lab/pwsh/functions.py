@@ -16,9 +16,10 @@ from remediate.lab.pwsh import ops_bridge as ops
 from remediate.lab.pwsh.errors import ReturnSignal
 from remediate.lab.pwsh.names import type_spec_text, variable_name
 from remediate.lab.pwsh.objects import unvoid
+from remediate.lab.pwsh.records import thrown
 from remediate.lab.pwsh.registry import Unit, compile_expr, compile_stmt, named, text
 from remediate.lab.windows import clr
-from remediate.lab.windows.psexceptions import ParameterBindingException
+from remediate.lab.windows.psexceptions import ParameterBindingException, RuntimeException
 
 _SWITCH = ("switch", "system.management.automation.switchparameter")
 
@@ -42,6 +43,7 @@ class Code:
     body: Any = None  # statement closure
     advanced: bool = False
     file: str = "<script>"
+    is_function: bool = False  # a `function` statement's code (not a script block)
 
 
 def compile_code(unit: Unit, param_block: Any | None, block: Any | None, name: str) -> Code:
@@ -227,15 +229,24 @@ def bind_and_run(code: Code, scope: Any, arguments: list, input_objects: list | 
     session.depth += 1
     if session.depth > 100:
         session.depth = 0
-        from remediate.lab.windows.psexceptions import RuntimeException
         raise RuntimeException("The script failed due to call depth overflow.", error_id="CallDepthOverflow")
     try:
+        if session.on_function_call is not None and code.is_function:
+            _call_hook(session, code, run_scope)
         code.body(run_scope, out)
     except ReturnSignal:
         pass
     finally:
         session.depth -= 1
     return out
+
+
+def _call_hook(session: Any, code: Code, scope: Any) -> None:
+    """The session's on_function_call hook; what it throws is a terminating error at the body's start."""
+    try:
+        session.on_function_call(code.name, [scope.vars.get(p.name.casefold()) for p in code.params])
+    except clr.DotNetException as error:
+        raise thrown(error, session.pos) from None
 
 
 def _typed_null(type_name: str, scope: Any) -> Any:

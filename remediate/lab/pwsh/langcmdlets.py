@@ -46,7 +46,12 @@ class LanguageCmdlet:
             raise PSError(record) from None
         context = cmdlet_context.CmdletContext(scope, self.spec, common, pos)
         scope.session.last_ok = True
-        return self.body(context, objects, **bound)
+        try:
+            return self.body(context, objects, **bound)
+        except clr.DotNetException as error:  # the cmdlet's terminating error (ThrowTerminatingError)
+            record = records.from_exception(error, pos, self.spec.name)
+            cmdlet_context.stamp(record, self.spec, pos)
+            raise PSError(record) from None
 
 
 CMDLETS: dict[str, LanguageCmdlet] = {}
@@ -204,9 +209,12 @@ def new_object(context: Any, objects: list | None, TypeName: Any = None, Argumen
     scope = context.scope
     if ComObject is not None:
         factory = clr.COM_CLASSES.get(ComObject.casefold())
-        if factory is None:
-            raise clr.com_error(0x80040154, f"Retrieving the COM class factory for component with CLSID {{{ComObject}}}"
-                                " failed due to the following error: 80040154.")
+        if factory is None:  # REGDB_E_CLASSNOTREG, as New-Object reports an unregistered ProgID
+            error = clr.com_error(0x80040154, "Retrieving the COM class factory for component with CLSID "
+                                  "{00000000-0000-0000-0000-000000000000} failed due to the following error: "
+                                  "80040154.")
+            error.error_id = "NoCOMClassIdentified"  # type: ignore[attr-defined]
+            raise error
         value = factory(scope)
     else:
         if TypeName is None:
@@ -217,11 +225,16 @@ def new_object(context: Any, objects: list | None, TypeName: Any = None, Argumen
             raise RuntimeException(f"Cannot find type [{TypeName}]: make sure the assembly containing this type is "
                                    "loaded.", error_id="TypeNotFound") from None
         impl = clr.TYPES.get(full.casefold())
-        if full.casefold() in ("system.collections.hashtable",):
-            value = clr.Hashtable()
-        elif full.casefold() == "system.collections.arraylist":
+        if impl is not None and not clr.available(impl, str(getattr(scope.machine, "framework", "4.7.2"))):
+            raise RuntimeException(f"Cannot find type [{TypeName}]: make sure the assembly containing this type is "
+                                   "loaded.", error_id="TypeNotFound")
+        if isinstance(impl, type) and (hasattr(impl, "new") or issubclass(impl, clr.DotNetException)):
+            value = members.construct(full, impl, list(ArgumentList or []), scope)
+        elif full.casefold() == "system.collections.hashtable" and not ArgumentList:
+            value = clr.Hashtable(case_sensitive=True)  # .NET's default comparer: not @{}'s case-insensitive one
+        elif full.casefold() == "system.collections.arraylist" and not ArgumentList:
             value = clr.ArrayList()
-        elif full.casefold() in ("system.management.automation.psobject", "system.object"):
+        elif full.casefold() in ("system.management.automation.psobject", "system.object") and not ArgumentList:
             value = clr.PSCustomObject()
         elif impl is None or not isinstance(impl, type):
             raise NotModeled(f"New-Object of [{full}]: no simulated type")

@@ -16,6 +16,7 @@ about_Methods).
 from __future__ import annotations
 
 import inspect
+import re
 from typing import Any
 
 from remediate.lab.pwsh import objects
@@ -26,6 +27,7 @@ from remediate.lab.windows.psexceptions import MethodException, MethodInvocation
 VOID = clr.VOID
 _HIDDEN = {"TYPE_NAME", "TYPE_ALIASES", "SINCE", "args", "with_traceback", "add_note", "new", "error_id",
            "DEFAULT_ERROR_ID", "default_message"}
+_ACCESSOR = re.compile(r"(get|set|add|remove)_[A-Z]")
 _MAPS: dict[type, dict[str, tuple[str, str]]] = {}
 
 
@@ -37,7 +39,9 @@ def member_map(cls: type) -> dict[str, tuple[str, str]]:
         return found
     members: dict[str, tuple[str, str]] = {}
     for name in dir(cls):
-        if name.startswith("_") or name in _HIDDEN:
+        # .NET members are PascalCase or accessor methods (get_Keys); Python helpers of the simulations
+        # (read_bytes, ...) are not members.
+        if name.startswith("_") or name in _HIDDEN or not (name[0].isupper() or _ACCESSOR.match(name)):
             continue
         attribute = inspect.getattr_static(cls, name)
         if isinstance(attribute, staticmethod):
@@ -55,6 +59,24 @@ def member_map(cls: type) -> dict[str, tuple[str, str]]:
             members[name.casefold()] = ("field", name)
     _MAPS[cls] = members
     return members
+
+
+def _framework(rt: Any) -> str:
+    return str(getattr(rt.machine, "framework", "4.7.2"))
+
+
+def _exists(owner: type, entry: tuple[str, str] | None, rt: Any) -> tuple[str, str] | None:
+    """The entry if the member exists on the host's .NET Framework (clr.since), else None."""
+    if entry is None:
+        return None
+    member = inspect.getattr_static(owner, entry[1])
+    if isinstance(member, staticmethod):
+        member = member.__func__
+    elif isinstance(member, property):
+        member = member.fget
+    if getattr(member, "__clr_since__", None) and not clr.available(member, _framework(rt)):
+        return None
+    return entry
 
 
 def _strict_missing(value: Any, name: str, rt: Any) -> Any:
@@ -108,11 +130,13 @@ def get_member(value: Any, name: str, rt: Any) -> Any:
             return value.properties[name]
         return _strict_missing(value, name, rt)
     if isinstance(value, (clr.DotNetObject, clr.DotNetException)):
-        entry = member_map(type(value)).get(key)
+        entry = _exists(type(value), member_map(type(value)).get(key), rt)
         if entry is not None and entry[0] in ("property", "field"):
             return _wrap_call(getattr, name, [], "getting", (value, entry[1]))
+        if key == "psbase":  # PowerShell's intrinsic view of the object's own .NET members: the lab's object itself
+            return value
         for attribute, item in vars(value).items():
-            if attribute.casefold() == key and not attribute.startswith("_") and attribute not in _HIDDEN:
+            if attribute.casefold() == key and attribute[:1].isupper() and attribute not in _HIDDEN:
                 return item
         if isinstance(value, clr.DotNetException) and key == "errorrecord" and hasattr(value, "error_record"):
             return value.error_record
@@ -122,7 +146,7 @@ def get_member(value: Any, name: str, rt: Any) -> Any:
     else:
         adapter = _adapter(value)
         if adapter is not None:
-            entry = member_map(adapter).get(key)
+            entry = _exists(adapter, member_map(adapter).get(key), rt)
             if entry is not None and entry[0] == "property":
                 getter = inspect.getattr_static(adapter, entry[1]).fget
                 return _wrap_call(getter, name, [], "getting", (value,))
@@ -177,7 +201,7 @@ def invoke_method(value: Any, name: str, args: list, rt: Any) -> Any:
     if value is None or value is VOID:
         raise RuntimeException("You cannot call a method on a null-valued expression.", error_id="InvokeMethodOnNull")
     if isinstance(value, (clr.DotNetObject, clr.DotNetException)):
-        entry = member_map(type(value)).get(key)
+        entry = _exists(type(value), member_map(type(value)).get(key), rt)
         if entry is not None and entry[0] == "method":
             return _wrap_call(getattr(value, entry[1]), name, args)
         if key == "gettype" and not args:
@@ -185,7 +209,7 @@ def invoke_method(value: Any, name: str, args: list, rt: Any) -> Any:
     else:
         adapter = _adapter(value)
         if adapter is not None:
-            entry = member_map(adapter).get(key)
+            entry = _exists(adapter, member_map(adapter).get(key), rt)
             if entry is not None and entry[0] in ("method", "static"):
                 return _wrap_call(getattr(adapter, entry[1]), name, args, lead=(value,))
     if key == "gettype" and not args:
@@ -205,7 +229,7 @@ def get_static(type_: objects.TypeLiteral, name: str, rt: Any) -> Any:
         if member is not None:
             return member
     elif isinstance(impl, type):
-        entry = member_map(impl).get(name.casefold())
+        entry = _exists(impl, member_map(impl).get(name.casefold()), rt)
         if entry is not None and entry[0] == "sproperty":
             return _wrap_call(getattr(impl, entry[1]), name, [], "getting", (rt,))
         if entry is not None and entry[0] == "field":
@@ -217,7 +241,7 @@ def invoke_static(type_: objects.TypeLiteral, name: str, args: list, rt: Any) ->
     args = [objects.unvoid(a) for a in args]
     impl = type_.impl
     if isinstance(impl, type):
-        entry = member_map(impl).get(name.casefold())
+        entry = _exists(impl, member_map(impl).get(name.casefold()), rt)
         if entry is not None and entry[0] == "static":
             return _wrap_call(getattr(impl, entry[1]), name, args, lead=(rt,))
     raise _method_missing(type_, name, rt, type_.name)

@@ -74,6 +74,11 @@ class Session:
         load_all()
         self.machine = machine
         self.ps_version = ps_version or getattr(machine, "ps_version", 5)
+        # Type literals are cached per (PowerShell version, .NET Framework): what a host can find.
+        self.framework_key = (self.ps_version, str(getattr(machine, "framework", "4.7.2")))
+        # Called as on_function_call(name, bound values) when a script function starts (the lab logs ops and
+        # injects faults with it: a .NET exception it raises is thrown at the start of the function body).
+        self.on_function_call: Any = None
         self.stdout = io.StringIO()
         self.stderr = io.StringIO()
         self.global_scope = Scope(self)
