@@ -28,8 +28,6 @@ def test_the_agent_uses_only_implemented_constructs() -> None:
     assert [str(e) for e in refused_constructs(agent.render_script(), "<ScriptBlock>")] == []
 
 
-# Until System.Convert/Text.Encoding/IO.Compression land in remediate/lab/windows (the bootstrap's first line).
-@pytest.mark.xfail(reason="the dotnet simulations the bootstrap needs are not on main yet", strict=False)
 @pytest.mark.parametrize("platform", ["win2003-ex2003", "win2019-ex2019"])
 def test_facts(platform: str) -> None:
     answer, _ = run_request(platform, {"version": 1, "mode": "read", "ops": [{"op": "facts", "args": {}}]})

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from remediate.lab.pwsh.labhost import make_machine
-from remediate.lab.pwsh.formatting import format_objects
 from remediate.lab.pwsh.session import Session
 
 SCRIPTS = Path(__file__).parent / "scripts"
@@ -27,7 +26,7 @@ def run(path: Path) -> str:
     session = Session(make_machine(platform[1] if platform else "win2003-ex2003"),
                       strict=int(strict[1]) if strict else 0)
     result = session.run_script(text, file=path.name)
-    shown = result.stdout.replace("\r\n", "\n") + format_objects(result.output, session.global_scope)
+    shown = result.stdout.replace("\r\n", "\n")
     if result.exit_code:
         first = result.stderr.replace("\r\n", "\n").split("\n", 1)[0]
         shown += f"exit {result.exit_code}\n{first}\n"

@@ -8,7 +8,6 @@ import argparse
 import sys
 
 from remediate.lab.pwsh.errors import NotImplementedConstruct
-from remediate.lab.pwsh.formatting import format_objects
 from remediate.lab.pwsh.labhost import make_machine
 from remediate.lab.pwsh.session import Session
 
@@ -30,7 +29,6 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"{refusal}\n")
         return 2
     sys.stdout.write(result.stdout.replace("\r\n", "\n"))
-    sys.stdout.write(format_objects(result.output, session.global_scope))
     sys.stderr.write(result.stderr.replace("\r\n", "\n"))
     return result.exit_code
 

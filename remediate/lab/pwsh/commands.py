@@ -64,36 +64,44 @@ def resolve(scope: Any, name: str) -> Any:
     return None
 
 
-def invoke_name(scope: Any, name: str, arguments: list, objects: list | None, pos: Pos) -> list:
+def invoke_name(scope: Any, name: str, arguments: list, objects: list | None, pos: Pos,
+                sink: list | None = None) -> list:
+    """Runs the command `name`; its output goes to `sink` (as produced, for functions) or a new list."""
     target = resolve(scope, name)
     if target is None:
         raise not_found(name, scope)
-    return _invoke(scope, target, name, arguments, objects, pos, dot=False)
+    return _invoke(scope, target, name, arguments, objects, pos, False, sink)
 
 
-def invoke_value(scope: Any, value: Any, arguments: list, objects: list | None, pos: Pos, dot: bool) -> list:
+def invoke_value(scope: Any, value: Any, arguments: list, objects: list | None, pos: Pos, dot: bool,
+                 sink: list | None = None) -> list:
     """`& value args` / `. value args`: a script block, or a command name (string)."""
     if isinstance(value, ScriptBlock):
-        return functions.bind_and_run(value.code, scope, arguments, objects, dot=dot)
+        return functions.bind_and_run(value.code, scope, arguments, objects, dot=dot, out=sink)
     if isinstance(value, str):
         target = resolve(scope, value)
         if target is None:
             raise not_found(value, scope)
-        return _invoke(scope, target, value, arguments, objects, pos, dot)
+        return _invoke(scope, target, value, arguments, objects, pos, dot, sink)
     raise RuntimeException(f"The expression after '{'.' if dot else '&'}' in a pipeline element produced an "
                            f"object that was not valid. It must result in a command name, a script block, or a "
                            f"CommandInfo object.", error_id="BadExpression")
 
 
 def _invoke(scope: Any, target: Any, name: str, arguments: list, objects: list | None, pos: Pos,
-            dot: bool) -> list:
+            dot: bool, sink: list | None) -> list:
     session = scope.session
     session.pos = pos
     if isinstance(target, functions.Code):
-        return functions.bind_and_run(target, scope, arguments, objects, dot=dot)
+        return functions.bind_and_run(target, scope, arguments, objects, dot=dot, out=sink)
     if isinstance(target, langcmdlets.LanguageCmdlet):
-        return target.run(scope, arguments, objects, pos)
-    return run_cmdlet(scope, target, arguments, objects, pos)
+        produced = target.run(scope, arguments, objects, pos)
+    else:
+        produced = run_cmdlet(scope, target, arguments, objects, pos)
+    if sink is None:
+        return produced
+    sink.extend(produced)
+    return sink
 
 
 # ---- simulated cmdlets ---------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def compile_pipeline_statement(unit: Unit, node: Any) -> Any:
             return lambda scope, out: value(scope) and None
         return lambda scope, out: write(out, value(scope))
     run = _compile_stages(unit, parts)
-    return lambda scope, out: out.extend(run(scope))
+    return lambda scope, out: run(scope, out) and None
 
 
 def _compile_stages(unit: Unit, parts: list[Any]) -> Any:
@@ -78,14 +78,22 @@ def _compile_stages(unit: Unit, parts: list[Any]) -> Any:
         else:
             return unit.refuse(part, "an expression after '|' in a pipeline")
 
-    def run(scope: Any) -> list:
+    last = len(stages) - 1
+
+    def run(scope: Any, sink: list | None = None) -> list:
+        """Runs the stages; the last one writes into `sink` as it produces (so that what a function wrote before
+        it failed or exited is not lost), or into a new list."""
         objects: list | None = None
-        for kind, stage in stages:
+        for index, (kind, stage) in enumerate(stages):
             if kind == "expression":
                 objects = items(stage(scope))
             else:
-                objects = stage(scope, objects)
-        return objects or []
+                objects = stage(scope, objects, sink if index == last else None)
+        if sink is None:
+            return objects or []
+        if len(stages) == 1 and stages[0][0] == "expression":
+            sink.extend(objects or [])
+        return sink
     return run
 
 
@@ -106,11 +114,12 @@ def compile_command(unit: Unit, node: Any) -> Any:
             # parses some (`1..4 | ...`, `10L`) as a command named so. Refused rather than guessed.
             return unit.refuse(node, f"'{name}' as a command name (tree-sitter reads an expression as a command; "
                                      "parenthesize it)")
-        return lambda scope, objects: commands.invoke_name(scope, name, _evaluate(arguments, scope), objects, pos)
+        return lambda scope, objects, sink=None: commands.invoke_name(scope, name, _evaluate(arguments, scope),
+                                                                      objects, pos, sink)
     dot = text(operator) == "."
     target = _command_target(unit, name_node)
-    return lambda scope, objects: commands.invoke_value(scope, target(scope), _evaluate(arguments, scope),
-                                                        objects, pos, dot)
+    return lambda scope, objects, sink=None: commands.invoke_value(scope, target(scope), _evaluate(arguments, scope),
+                                                                   objects, pos, dot, sink)
 
 
 def _command_target(unit: Unit, node: Any) -> Any:

@@ -2,7 +2,8 @@
 
     result = Session(machine).run_script(text, input_lines=[...], args=[...])
     result.output (objects written to the pipeline), result.errors (ErrorRecords of $Error, oldest first),
-    result.exit_code, result.stdout / result.stderr (what the process printed: [Console]::Out, the error stream)
+    result.exit_code, result.stdout / result.stderr (what the process printed: the output in PowerShell's default format and
+    [Console]::Out, in the order written; the error stream)
 
 `machine` is a remediate.lab.windows.machine.Machine; the session runs in its PowerShell version (2 or 5) and
 with `strict` as the initial strict-mode version (0 = off). The script text is parsed and compiled once per
@@ -23,6 +24,7 @@ from remediate.lab.pwsh.cmdlet_context import preference
 from remediate.lab.pwsh import (compile_access, compile_assign, compile_cmd, compile_expr, compile_stmt,
                                 compile_switch, strings)
 from remediate.lab.pwsh.errors import ExitSignal, NotImplementedConstruct, PSError
+from remediate.lab.pwsh.formatting import format_objects
 from remediate.lab.pwsh.functions import Code, bind_and_run, compile_code
 from remediate.lab.pwsh.parse import Pos, parse
 from remediate.lab.pwsh.registry import Unit, compile_stmt as compile_statement
@@ -145,7 +147,7 @@ class Session:
         scope = self.global_scope
         if input_lines is not None:
             scope.vars["input"] = list(input_lines)
-        out: list = []
+        out = _OutDefault(self)
         exit_code = 0
         uncaught = None
         try:
@@ -160,6 +162,23 @@ class Session:
             exit_code = 1
         return Result(out, list(reversed(self.error_list)), exit_code, self.stdout.getvalue(),
                       self.stderr.getvalue(), uncaught)
+
+
+class _OutDefault(list):
+    """The top level's output: kept as objects (Result.output) and, as powershell.exe's host does (Out-Default),
+    written to stdout in PowerShell's default format as it is produced, between what [Console]::Out writes."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self._session = session
+
+    def append(self, value: Any) -> None:
+        super().append(value)
+        self._session.stdout.write(format_objects([value], self._session.global_scope).replace("\n", "\r\n"))
+
+    def extend(self, values: Any) -> None:
+        for value in list(values):
+            self.append(value)
 
 
 def format_error(record: clr.ErrorRecord) -> str:
