@@ -125,6 +125,11 @@ def get_member(value: Any, name: str, rt: Any) -> Any:
             return list(value.keys())
         if key == "values":
             return list(value.values())
+        adapter = _adapter(value)
+        entry = _exists(adapter, member_map(adapter).get(key), rt) if adapter is not None else None
+        if entry is None:
+            # A missing key reads as $null, strict mode or not: the dictionary adapter answers for any name.
+            return None
     if isinstance(value, clr.PSCustomObject):
         if name in value.properties:
             return value.properties[name]

@@ -23,3 +23,4 @@ $h = @{ a = 1 }
 $h.a
 $s = 'abc'
 $s.Length
+$h.missing -eq $null
