@@ -226,10 +226,9 @@ def bind_and_run(code: Code, scope: Any, arguments: list, input_objects: list | 
     if out is None:
         out = []
     session = scope.session
-    session.depth += 1
-    if session.depth > 100:
-        session.depth = 0
+    if session.depth >= 100:  # PowerShell 2.0's limit (ScriptCallDepthException)
         raise RuntimeException("The script failed due to call depth overflow.", error_id="CallDepthOverflow")
+    session.depth += 1
     try:
         if session.on_function_call is not None and code.is_function:
             _call_hook(session, code, run_scope)

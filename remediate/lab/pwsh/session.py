@@ -15,6 +15,7 @@ runs it; `input_lines` are `$input` (powershell.exe's standard input).
 from __future__ import annotations
 
 import io
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +75,10 @@ class Result:
 class Session:
     def __init__(self, machine: Any, ps_version: int | None = None, strict: int = 0) -> None:
         load_all()
+        # A PowerShell call is ~20 Python frames of closures: 100 nested calls (PowerShell's limit) need more
+        # than Python's default 1000 (pure-Python frames; no C stack on 3.11+).
+        if sys.getrecursionlimit() < 20000:
+            sys.setrecursionlimit(20000)
         self.machine = machine
         self.ps_version = ps_version or getattr(machine, "ps_version", 5)
         # Type literals are cached per (PowerShell version, .NET Framework): what a host can find.
