@@ -163,6 +163,16 @@ def get_member(value: Any, name: str, rt: Any) -> Any:
         return len(value)
     if key in ("count", "length") and rt.ps_version >= 3:
         return 1
+    if isinstance(value, list) and rt.ps_version >= 3:
+        # Member enumeration (PowerShell 3.0, about_Member-Access_Enumeration): the elements' values, flattened.
+        found: list = []
+        for item in value:
+            result = get_member(item, name, rt)
+            if isinstance(result, list):
+                found.extend(result)
+            elif result is not None:
+                found.append(result)
+        return found[0] if len(found) == 1 else found
     return _strict_missing(value, name, rt)
 
 
