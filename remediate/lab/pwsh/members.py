@@ -241,7 +241,8 @@ def get_static(type_: objects.TypeLiteral, name: str, rt: Any) -> Any:
     impl = type_.impl
     if isinstance(impl, clr.EnumType):
         member = impl.member(name)
-        if member is not None:
+        members_on = getattr(impl, "members_on", None)  # a member newer than the host's framework is absent
+        if member is not None and (members_on is None or member.name in members_on(_framework(rt))):
             return member
     elif isinstance(impl, type):
         entry = _exists(impl, member_map(impl).get(name.casefold()), rt)
