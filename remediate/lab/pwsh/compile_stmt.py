@@ -15,7 +15,7 @@ from remediate.lab.pwsh import records
 from remediate.lab.pwsh.coverage import RECORDER
 from remediate.lab.pwsh.errors import (BreakSignal, ContinueSignal, ExitSignal, NotImplementedConstruct, PSError,
                                        ReturnSignal)
-from remediate.lab.pwsh.names import type_spec_text, unwrap, variable_name
+from remediate.lab.pwsh.names import type_spec_text, variable_name
 from remediate.lab.pwsh.objects import VOID, items, unvoid, write
 from remediate.lab.pwsh.registry import Unit, compile_expr, compile_stmt, named, stmt, text
 from remediate.lab.windows import clr
@@ -283,4 +283,18 @@ def compile_function(unit: Unit, node: Any) -> Any:
     return define
 
 
-_ = unwrap
+
+@stmt("do_statement")
+def compile_do(unit: Unit, node: Any) -> Any:
+    """`do { } while (c)` repeats while c is true, `do { } until (c)` until it is; the body runs at least once."""
+    until = any(c.type == "until" for c in node.children)
+    condition_node = node.child_by_field_name("condition")
+    condition = _condition(unit, named(condition_node)[0] if condition_node.type == "while_condition"
+                           else condition_node)
+    iteration = _loop_body(_block(unit, next(c for c in node.children if c.type == "statement_block")), None)
+
+    def do(scope: Any, out: list) -> None:
+        while iteration(scope, out):
+            if condition(scope) == until:
+                break
+    return do
