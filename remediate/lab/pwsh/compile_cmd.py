@@ -18,6 +18,7 @@ from remediate.lab.pwsh.compile_access import compile_arguments
 from remediate.lab.pwsh.names import unwrap, variable_name
 from remediate.lab.pwsh.objects import collect, items, unvoid, write
 from remediate.lab.pwsh.registry import Unit, compile_expr, expr, named, stmt, text
+from remediate.lab.windows.psexceptions import RuntimeException
 
 _NO_OUTPUT = ("assignment_expression", "post_increment_expression", "post_decrement_expression")
 _REDIRECTION = re.compile(r"^(\d|\*)?>>?|^<")
@@ -114,6 +115,18 @@ def compile_command(unit: Unit, node: Any) -> Any:
             # parses some (`1..4 | ...`, `10L`) as a command named so. Refused rather than guessed.
             return unit.refuse(node, f"'{name}' as a command name (tree-sitter reads an expression as a command; "
                                      "parenthesize it)")
+        if elements is not None and elements.children and elements.children[0].start_byte == name_node.end_byte \
+                and unwrap(elements.children[0]).type == "parenthesized_expression":
+            # `F(1, 2)`: Set-StrictMode -Version 2 "prohibits function calls that use the syntax for calling
+            # methods"; without it, it is F with one argument, the array (1, 2).
+            def method_syntax(scope: Any, objects: list | None, sink: list | None = None) -> list:
+                if scope.strict_level >= 2:
+                    raise RuntimeException("The function or command was called as if it were a method. Parameters "
+                                           "should be separated by spaces. For information about parameters, see "
+                                           "the about_Parameters Help topic.",
+                                           error_id="StrictModeFunctionCallWithParens")
+                return commands.invoke_name(scope, name, _evaluate(arguments, scope), objects, pos, sink)
+            return method_syntax
         return lambda scope, objects, sink=None: commands.invoke_name(scope, name, _evaluate(arguments, scope),
                                                                       objects, pos, sink)
     dot = text(operator) == "."

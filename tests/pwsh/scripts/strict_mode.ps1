@@ -24,3 +24,16 @@ $h.a
 $s = 'abc'
 $s.Length
 $h.missing -eq $null
+function Add-Two
+{
+    param($a, $b)
+    "a=$a b=$b"
+}
+try
+{
+    Add-Two(1, 2)
+}
+catch
+{
+    $_.FullyQualifiedErrorId
+}
