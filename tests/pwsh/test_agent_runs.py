@@ -33,3 +33,41 @@ def test_facts(platform: str) -> None:
     answer, _ = run_request(platform, {"version": 1, "mode": "read", "ops": [{"op": "facts", "args": {}}]})
     assert answer["results"][0]["ok"] is True, answer
     assert answer["results"][0]["value"]["hostname"] == "LAB-HOST"
+
+
+def _agent_type_names() -> set[str]:
+    """Every `[T]` literal and `New-Object T` of the rendered agent."""
+    from remediate.lab.pwsh.names import type_spec_text
+    from remediate.lab.pwsh.parse import parse
+    names: set[str] = set()
+    stack = [parse(agent.render_script()).root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "type_literal":
+            names.add(type_spec_text(node))
+        elif node.type == "command" and node.child_by_field_name("command_name") is not None and \
+                node.child_by_field_name("command_name").text.decode().casefold() == "new-object":
+            elements = node.child_by_field_name("command_elements")
+            children = elements.children if elements is not None else []
+            com = any(c.type == "command_parameter" and c.text.decode().casefold() == "-comobject" for c in children)
+            tokens = [c for c in children if c.type == "generic_token"]
+            if tokens and not com:
+                names.add(tokens[0].text.decode())
+        stack.extend(node.children)
+    return names
+
+
+def test_every_type_the_agent_names_is_simulated() -> None:
+    """A type the lab does not simulate would read as 'Unable to find type' at run time, which the agent reports
+    as an op failure: indistinguishable from a typo. Every name must resolve on the newest platform."""
+    from remediate.lab.pwsh import typenames
+    from remediate.lab.pwsh.windows_loader import load_all
+    from remediate.lab.windows.psexceptions import RuntimeException
+    load_all()
+    missing = []
+    for name in sorted(_agent_type_names()):
+        try:
+            typenames.resolve(name, ps_version=5)
+        except RuntimeException:
+            missing.append(name)
+    assert missing == []

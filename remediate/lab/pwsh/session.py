@@ -31,8 +31,7 @@ from remediate.lab.pwsh.parse import Pos, parse
 from remediate.lab.pwsh.registry import Unit, compile_stmt as compile_statement
 from remediate.lab.pwsh.scope import Scope
 from remediate.lab.pwsh.windows_loader import load_all
-from remediate.lab.windows import clr
-from remediate.lab.windows.refusal import NotModeled
+from remediate.lab.windows import clr, envvars
 
 COMPILERS = (compile_access, compile_assign, compile_cmd, compile_expr, compile_stmt, compile_switch, strings)
 _PROGRAMS: dict[tuple[str, str], tuple[Unit, Any]] = {}
@@ -129,11 +128,8 @@ class Session:
         (self.stderr if error else self.stdout).write(text + ("\r\n" if newline else ""))
 
     def environment_variable(self, name: str) -> Any:
-        key = name.casefold()
-        if key == "computername":
-            facts = getattr(self.machine, "facts", {}) or {}
-            return str(facts.get("hostname") or str(self.machine.name).split(".")[0].upper())
-        raise NotModeled(f"the environment variable $env:{name}")
+        """`$env:NAME`: the host's process environment (an unset name is $null, strict mode or not)."""
+        return envvars.lookup(self.machine, name)
 
     def resolve_command(self, scope: Scope, name: str) -> Any:
         return commands.resolve(scope, name)
