@@ -71,3 +71,28 @@ def test_every_type_the_agent_names_is_simulated() -> None:
         except RuntimeException:
             missing.append(name)
     assert missing == []
+
+
+SELFTEST_OPS = [  # the read ops of tests/agent/selftest.ps1 (what CI checks on real Windows), on lab hosts
+    {"id": "facts", "op": "facts", "args": {}},
+    {"id": "dword", "op": "registry.get",
+     "args": {"hive": "HKLM", "key": "SYSTEM\\CurrentControlSet\\Services\\EventLog", "name": "Start"}},
+    {"id": "novalue", "op": "registry.get",
+     "args": {"hive": "HKLM", "key": "SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion", "name": "absent"}},
+    {"id": "svc", "op": "service.get", "args": {"name": "EventLog", "fields": ["state", "start_mode"]}},
+    {"id": "nosvc", "op": "service.get", "args": {"name": "remediate-selftest-absent", "fields": ["state"]}},
+    {"id": "badarg", "op": "registry.get", "args": {"hive": "HKXX", "key": "x", "name": "y"}},
+    {"id": "unknown", "op": "selftest.nothing", "args": {}},
+]
+
+
+@pytest.mark.parametrize("platform", ["win2003-ex2003", "win2019-ex2019"])
+def test_selftest_reads(platform: str) -> None:
+    answer, _ = run_request(platform, {"version": 1, "mode": "read", "ops": SELFTEST_OPS})
+    results = {r["id"]: r for r in answer["results"]}
+    # The lab's default hosts hold neither that key nor that service: the answers' shape is what is checked.
+    assert results["facts"]["ok"] and results["facts"]["value"]["hostname"] == "LAB-HOST"
+    for name in ("dword", "novalue", "svc", "nosvc"):
+        assert results[name]["ok"] is True and results[name]["value"] == {"exists": False}, results[name]
+    assert results["badarg"]["error"] == {"type": "InvalidArgument", "message": "unknown hive 'HKXX'"}
+    assert results["unknown"]["error"]["type"] == "UnknownOp"
