@@ -94,3 +94,16 @@ DISAGREEMENTS = [
 @pytest.mark.parametrize(("what", "product_says", "windows_says"), DISAGREEMENTS, ids=[d[0] for d in DISAGREEMENTS])
 def test_known_disagreements_with_the_product(what: str, product_says: bool, windows_says: bool) -> None:
     assert product_says != windows_says, f"the product now agrees with Windows on '{what}': drop the entry"
+
+
+def test_defender_state_resolves_paths_as_windows() -> None:
+    """The simulated Defender keys its exclusions by the folder Windows resolves, not by the product's spelling."""
+    from remediate.lab.state.defender import SimDefender
+
+    defender = SimDefender()
+    defender.load({"installed": True, "exclusions": {"path": ["C:\\Program Files\\Foo"]}})
+    assert defender.get("path", "c:/program files/foo/") == {"exists": True}
+    assert defender.get("path", "C:\\Program Files\\Bar\\..\\Foo.") == {"exists": True}
+    defender.add("path", "C:\\PROGRAM FILES\\FOO\\")
+    assert defender.snapshot()["exclusions"]["path"] == ["C:\\Program Files\\Foo"]
+    assert defender.excludes("path", "files/foo")
