@@ -100,8 +100,7 @@ def _findings(table: list[Row], names: dict[str, str]) -> list[str]:
     review = [r for r in table if r.name == REVIEW]
     for row in review:
         out.append(f"To review by hand (`.Count` on a receiver the walk cannot prove a collection; PowerShell 2.0 has "
-                   f"no `.Count` on a scalar): lines {', '.join(str(n) for n in sorted(row.lines))} "
-                   f"({_functions(row, names)}).")
+                   f"no `.Count` on a scalar): in {_functions(row, names)}.")
         out.append("")
     missing_rows = uncatalogued(table)
     if missing_rows:
