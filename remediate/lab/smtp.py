@@ -8,17 +8,17 @@ remediate shows on the very next connection (the loop, the routers and the path 
   receive connector's Banner (`host.exchange.receive_banner()`), else `220 <FQDN> Microsoft ESMTP MAIL service
   ready at <date>` (reference §0). A set ConnectResponse is sent as the whole greeting line: whether IIS puts
   `220 <FQDN>` in front of it is UNCONFIRMED (KB 281224); the lab takes the case where it does not, as
-  remediate/lab/ops/metabase.py does for its `no-banner` cause.
+  remediate/lab/causes/metabase.py does for its `no-banner` cause.
 - a peer's banner: its `banner` text verbatim, the default of its `software`, or nothing at all (`silent`).
 - Cisco SMTP inspection: when a router whose running-config holds `ip inspect name X smtp` is on the path to the
   listener (`path_to`), the greeting is masked (`220 ` then every character but `2` and `0` as `*`) and EHLO is
   answered `500 5.5.1 Command unrecognized`, as the inspection does (KB 320027). Removing the line over SSH unmasks
   the next connection.
 - the EHLO list of Exchange 2003 carries X-EXPS, X-LINK2STATE and XEXCH50 unless another domain reports the
-  metabase corrupt (cause `metabase-corrupt` of lab/ops/metabasefile.py), when the Exchange event sinks are not
+  metabase corrupt (cause `metabase-corrupt` of lab/causes/metabasefile.py), when the Exchange event sinks are not
   loaded (TechNet bb124688).
 - a stopped SMTP service (SMTPSVC on 2003, MSExchangeTransport / MSExchangeFrontEndTransport on 2007+, from
-  `host.services`) or a host firewall that blocks inbound TCP 25 (cause `port25-blocked` of lab/ops/firewall.py)
+  `host.services`) or a host firewall that blocks inbound TCP 25 (cause `port25-blocked` of lab/causes/firewall.py)
   closes its listener: connections are refused, as with nothing listening. A peer with `closed: true` refuses
   from the start (port 25 blocked: cause 1).
 
@@ -46,6 +46,7 @@ from datetime import datetime
 from email.utils import format_datetime
 from typing import Any, Protocol
 
+from remediate.lab import causes
 from remediate.lab.platforms import is_legacy
 from remediate.lab.state.mail import DNS_DOMAIN as DOMAIN
 
@@ -98,14 +99,12 @@ def _call(obj: Any, method: str, *args: Any) -> Any:
 
 
 def domain_causes(sim: Any, domain: str) -> list[str]:
-    """The `active_causes` of one lab op domain (remediate/lab/ops/<domain>.py) for this host; [] if it has none.
+    """The `active_causes` of one cause domain (remediate/lab/causes/<domain>.py) for this host; [] if it has none.
 
     One named domain, not all of them: the loop thread must never wait for a host's registry lock, which a WinRM
     request holds for its whole length, while that request may be a probe waiting for this very loop.
     """
-    from remediate.lab import ops
-
-    found = _call(getattr(ops, domain, None), "active_causes", sim)
+    found = _call(causes.DOMAINS.get(domain), "active_causes", sim)
     return [str(c) for c in found] if isinstance(found, (list, tuple, set)) else []
 
 

@@ -6,16 +6,12 @@ pass on `host.mail` (remediate/lab/state/mail.py): while any cause is active the
 on Exchange 2000/2003, event 4006 is logged; once none is, no event is logged and the queue drains.
 
 Where causes come from:
-- every lab op domain's `active_causes(host)` (remediate/lab/ops/<domain>.py: services, firewall, Defender,
-  metabase, MetaBase.xml, Exchange 2003's directory and registry fix, Exchange 2007+ transport objects);
+- every domain of `remediate.lab.causes` (remediate/lab/causes/<domain>.py: services, firewall, Defender,
+  metabase, MetaBase.xml, Exchange 2003's directory and registry fix, Exchange 2007+ transport objects, Symantec
+  AntiVirus settings in the registry), each reading the host's state only;
 - the path to the host's next hop (`host.mail.next_hop`, a lab SMTP listener; remediate/lab/smtp.py): a listener
   that refuses connections (`next-hop-port25-blocked`, cause 1), says nothing or no 220 line (`next-hop-no-banner`,
-  cause 5), or sits behind a router with classic SMTP inspection (`smtp-inspect-on-path`, cause 9);
-- Symantec AntiVirus settings in the registry (`sav-exclusions-off`, `sav-internet-mail`, causes 3 and 8), read
-  here only while the registry domain defines no `active_causes` of its own. Lab conventions, not product facts:
-  RealTimeScan\\HaveExceptionDirs REG_DWORD 0 with OnOff 1 means the SMTP folders are scanned; a value OnOff of 1
-  under the Internet E-mail Auto-Protect key the playbooks' lab variables name (UNCONFIRMED location) means the
-  feature is on.
+  cause 5), or sits behind a router with classic SMTP inspection (`smtp-inspect-on-path`, cause 9).
 
 A domain whose `active_causes` raises is skipped for that tick and the error is kept in `host.mail.problems`: one
 domain's bug must not take every host's commands down with it; tests assert the list stays empty.
@@ -26,29 +22,19 @@ the same host holds while it waits for the mail lock in an op.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from remediate.lab import causes
+from remediate.lab.causes.metabase import REPLY_220
 from remediate.lab.platforms import has_exchange, is_legacy
-
-SAV_KEY = "SOFTWARE\\INTEL\\LANDesk\\VirusProtect6\\CurrentVersion\\Storages"
-SAV_FILESYSTEM = SAV_KEY + "\\Filesystem\\RealTimeScan"
-SAV_INTERNET_MAIL = SAV_KEY + "\\InternetMail\\RealTimeScan"  # the reference's lead only: UNCONFIRMED
-_REPLY_220 = re.compile(r"220(?:[ -]|$)")
 
 
 def active_causes(host: Any) -> list[str]:
     """Every event-4006 cause the host shows now, sorted, each once."""
-    from remediate.lab import ops
-
     found: set[str] = set()
-    sources = [(m.__name__.rsplit(".", 1)[-1], getattr(m, "active_causes", None)) for m in ops._MODULES]
-    sources += [("network path", path_causes)]
-    if getattr(ops.registry, "active_causes", None) is None:
-        sources.append(("registry (Symantec AntiVirus)", registry_causes))
+    sources = [(name, module.active_causes) for name, module in causes.DOMAINS.items()]
+    sources.append(("network path", path_causes))
     for name, fn in sources:
-        if fn is None:
-            continue
         try:
             found.update(str(c) for c in fn(host))
         except Exception as exc:  # noqa: BLE001 - see the module docstring
@@ -68,25 +54,13 @@ def path_causes(host: Any) -> list[str]:
         raise LookupError(f"next_hop {name!r} is no SMTP listener of this lab")
     if not listener.running():
         return ["next-hop-port25-blocked"]
-    causes = []
+    found = []
     if network.masked(name):
-        causes.append("smtp-inspect-on-path")
+        found.append("smtp-inspect-on-path")
     banner = listener.greeting().banner
-    if not banner or not _REPLY_220.match(banner):
-        causes.append("next-hop-no-banner")
-    return causes
-
-
-def registry_causes(host: Any) -> list[str]:
-    registry = host.registry
-    causes = []
-    scan = registry.get("HKLM", SAV_FILESYSTEM, "OnOff")
-    exceptions = registry.get("HKLM", SAV_FILESYSTEM, "HaveExceptionDirs")
-    if scan.get("data") == 1 and exceptions.get("exists") and exceptions.get("data") == 0:
-        causes.append("sav-exclusions-off")
-    if registry.get("HKLM", SAV_INTERNET_MAIL, "OnOff").get("data") == 1:
-        causes.append("sav-internet-mail")
-    return causes
+    if not banner or not REPLY_220.match(banner):
+        found.append("next-hop-no-banner")
+    return found
 
 
 def tick(host: Any) -> None:

@@ -24,7 +24,7 @@ from remediate.lab.fleet import Lab, load_scenario
 from remediate.schema import SCHEMAS
 
 PASSWORD = "lab-Diagnose-Pa55"
-# The lab's cause names (remediate/lab/ops/*.py active_causes, remediate/lab/symptoms.py) -> the write-up's case.
+# The lab's cause names (remediate/lab/causes/*.py active_causes, remediate/lab/symptoms.py) -> the write-up's case.
 CASE_OF = {
     "port25-blocked": 1, "next-hop-port25-blocked": 1, "smart-host-wrong": 2, "sav-exclusions-off": 3,
     "smtp-service-stopped": 4, "no-banner": 5, "next-hop-no-banner": 5, "stnef": 6, "tnef-not-understood": 6,

@@ -13,9 +13,9 @@ import pytest
 
 from remediate.assets import asset_dir
 from remediate.lab.fleet import Lab
-from remediate.lab.ops import directory as directory_ops
-from remediate.lab.ops import metabase as metabase_ops
-from remediate.lab.ops import metabasefile as metabasefile_ops
+from remediate.lab.causes import directory as directory_causes
+from remediate.lab.causes import metabase as metabase_causes
+from remediate.lab.causes import metabasefile as metabasefile_causes
 from remediate.lab.state.metabase import digest
 
 PLATFORM = "win2003-ex2003"
@@ -38,7 +38,8 @@ def plan_args() -> list[str]:
 
 
 def causes(sim: Any) -> list[str]:
-    return [*metabase_ops.active_causes(sim), *metabasefile_ops.active_causes(sim), *directory_ops.active_causes(sim)]
+    return [*metabase_causes.active_causes(sim), *metabasefile_causes.active_causes(sim),
+            *directory_causes.active_causes(sim)]
 
 
 def state(sim: Any) -> dict[str, Any]:
@@ -268,5 +269,5 @@ def test_a_site_banner_is_written_where_the_default_would_be_restored(make_lab, 
     assert cli.json("apply", "-p", BOOKS[1], "--yes")[0] == 0
     sim = lab.hosts["h"].sim
     assert sim.metabase.effective("/LM/SMTPSVC/1", "ConnectResponse") == "220 mail.contoso.com ESMTP ready"
-    assert metabase_ops.active_causes(sim) == []
+    assert metabase_causes.active_causes(sim) == []
     assert cli.json("plan", "-p", BOOKS[1])[0] == 0

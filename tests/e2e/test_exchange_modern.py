@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from remediate.lab.fleet import Lab, load_scenario
-from remediate.lab.ops.exchange import active_causes
+from remediate.lab.causes.exchange import active_causes
 
 REPO = Path(__file__).resolve().parents[2]
 BOOKS = ["smart-host-modern.yaml", "smtp-banner-modern.yaml", "tnef-remote-domain.yaml"]

@@ -18,9 +18,9 @@ import pytest
 from pydantic import ValidationError
 
 from remediate.lab.fleet import Lab, load_scenario
-from remediate.lab.ops import defender as defender_ops
-from remediate.lab.ops import firewall as firewall_ops
-from remediate.lab.ops import services as services_ops
+from remediate.lab.causes import defender as defender_causes
+from remediate.lab.causes import firewall as firewall_causes
+from remediate.lab.causes import services as services_causes
 from remediate.lab.state.firewall import READ_ONLY_MESSAGE
 from remediate.resources import KINDS
 from remediate.resources.wintext import normalize_path
@@ -61,8 +61,8 @@ def snapshot(lab: Lab, host: str = HOST) -> dict[str, Any]:
 
 def causes(lab: Lab, host: str) -> list[str]:
     sim = lab.hosts[host].sim
-    return sorted(services_ops.active_causes(sim) + firewall_ops.active_causes(sim)
-                  + defender_ops.active_causes(sim))
+    return sorted(services_causes.active_causes(sim) + firewall_causes.active_causes(sim)
+                  + defender_causes.active_causes(sim))
 
 
 def statuses(plan: dict[str, Any], host: str = HOST) -> list[tuple[str, str, str]]:

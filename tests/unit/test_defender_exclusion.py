@@ -11,7 +11,7 @@ from remediate.engine.model import Action
 from remediate.engine.plan import _action
 from remediate.lab.agent_sim import run_op
 from remediate.lab.host import SimHost
-from remediate.lab.ops.defender import active_causes
+from remediate.lab.causes.defender import active_causes
 from remediate.lab.state.defender import NOT_INSTALLED_MESSAGE, SimDefender
 from remediate.resources.defender_exclusion import DefenderExclusion, DefenderExclusionSpec
 from remediate.resources.wintext import fold, normalize_path

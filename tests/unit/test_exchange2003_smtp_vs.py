@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from remediate.assets import asset_dir
 from remediate.lab.host import SimHost
 from remediate.lab.ops import OPS
-from remediate.lab.ops.directory import active_causes
+from remediate.lab.causes.directory import active_causes
 from remediate.lab.platforms import facts_for, platform_state
 from remediate.lab.state import InvalidArgument, StateError
 from remediate.resources.exchange2003_smtp_vs import (
@@ -220,7 +220,7 @@ def test_no_ds2mb_without_exchange_2003_objects() -> None:
 
 
 def test_stnef_cause_follows_the_lab_placeholder() -> None:
-    from remediate.lab.ops.directory import LAB_TNEF_FIX
+    from remediate.lab.causes.directory import LAB_TNEF_FIX
 
     sim = ex2003(directory={"legacy_peers": ["EX55"]})
     assert active_causes(sim) == ["stnef"]

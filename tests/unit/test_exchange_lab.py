@@ -9,7 +9,7 @@ from remediate import agent
 from remediate.assets import asset_dir
 from remediate.lab.agent_sim import run_op
 from remediate.lab.host import SimHost
-from remediate.lab.ops.exchange import active_causes
+from remediate.lab.causes.exchange import active_causes
 from remediate.lab.platforms import PLATFORM_STATE, facts_for
 from remediate.lab.state import StateError
 from remediate.lab.state import exchange as ex

@@ -11,7 +11,7 @@ from remediate.engine.model import Action
 from remediate.engine.plan import _action
 from remediate.lab.agent_sim import run_op
 from remediate.lab.host import SimHost
-from remediate.lab.ops.firewall import active_causes
+from remediate.lab.causes.firewall import active_causes
 from remediate.lab.state.firewall import NO_API_MESSAGE, READ_ONLY_MESSAGE, ambiguous_message, covers
 from remediate.resources.firewall_rule import FirewallRule, FirewallRuleSpec
 

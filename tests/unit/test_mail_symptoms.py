@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from remediate import agent
-from remediate.lab import ops, symptoms
+from remediate.lab import causes as cause_domains
+from remediate.lab import symptoms
 from remediate.lab.fleet import Lab
 from remediate.lab.host import SimHost
 from remediate.lab.platforms import facts_for, platform_state
@@ -193,7 +194,7 @@ def test_a_domain_that_fails_is_skipped_and_reported(monkeypatch: pytest.MonkeyP
     def broken(host: Any) -> list[str]:
         raise RuntimeError("bug in a domain")
 
-    monkeypatch.setattr(ops.defender, "active_causes", broken)
+    monkeypatch.setattr(cause_domains.defender, "active_causes", broken)
     sim = stopped()
     symptoms.tick(sim)
     assert sim.mail.last_causes == ["smtp-service-stopped"]

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from remediate.assets import asset_dir
 from remediate.lab.host import SimHost
 from remediate.lab.ops import OPS
-from remediate.lab.ops.metabasefile import active_causes
+from remediate.lab.causes.metabasefile import active_causes
 from remediate.lab.state import InvalidArgument, StateError
 from remediate.lab.state.metabase import XML_NAMESPACE, broken_xml, digest, healthy_xml, platform_defaults, problem
 from remediate.resources.metabase_health import MetabaseHealth, MetabaseHealthSpec

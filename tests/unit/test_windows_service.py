@@ -12,7 +12,7 @@ from remediate.engine.model import Action
 from remediate.engine.plan import _action
 from remediate.lab.agent_sim import run_op
 from remediate.lab.host import SimHost
-from remediate.lab.ops.services import active_causes
+from remediate.lab.causes.services import active_causes
 from remediate.lab.platforms import platform_state
 from remediate.lab.state import InvalidArgument
 from remediate.lab.state.services import SimServices, not_found_message

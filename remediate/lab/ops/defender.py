@@ -12,9 +12,6 @@ from remediate.lab.ops.args import text_arg
 from remediate.lab.state import InvalidArgument
 
 _BAD_VALUE = re.compile(r'[\x00-\x1f\x7f"<>|]')
-# The transport's queue folder and worker process: what a Defender scan on the SMTP path touches first.
-_QUEUE = "\\TransportRoles\\Data\\Queue"
-_WORKER = "EdgeTransport.exe"
 
 
 def _request(args: Any) -> tuple[str, str]:
@@ -37,15 +34,6 @@ def op_add(host: Any, args: Any) -> None:
 
 def op_remove(host: Any, args: Any) -> None:
     host.defender.remove(*_request(args))
-
-
-def active_causes(host: Any) -> list[str]:
-    """`av-scanning-transport`: Defender runs and scans the transport queue or its worker process (event-4006
-    case 8, modern equivalent)."""
-    defender = host.defender
-    if defender.installed and not (defender.excludes("path", _QUEUE) and defender.excludes("process", _WORKER)):
-        return ["av-scanning-transport"]
-    return []
 
 
 OPS = {"defender.get": op_get, "defender.add": op_add, "defender.remove": op_remove}

@@ -6,10 +6,6 @@ for the server the agent runs on; `instance`: the VS number) and answers
 `ex2003ad.set_smtp_vs` takes the same two fields; null clears the attribute. The agent finds the object with two
 searches below the configuration naming context (the server by `cn`, then its VS by `cn`), filter values escaped
 per RFC 4515; the lab's directory holds only the host's own server, named by its computer name.
-
-`active_causes`: "stnef" while an Exchange 5.5 peer sits in the routing group (lab-only `legacy_peers`) and the
-store driver has not been told to send TNEF. What that registry fix is, is UNCONFIRMED (KB 919091 Resolution 2):
-the lab checks its own placeholder `LAB_TNEF_FIX`, which the lab scenario's variables point the playbook at.
 """
 
 from __future__ import annotations
@@ -22,9 +18,6 @@ from remediate.resources.exchange2003_smtp_vs import SERVER_PATTERN, SMART_HOST_
 
 ATTR_HOST = "msExchSmtpSmartHost"
 ATTR_TYPE = "msExchSmtpSmartHostType"
-
-# LAB-ONLY placeholder for KB 919091 Resolution 2's registry fix (hive, key, name, type, data): NOT the real one.
-LAB_TNEF_FIX = ("HKLM", "SOFTWARE\\RemediateLab\\UNCONFIRMED-KB919091-Resolution2", "LabForceTnef", "REG_DWORD", 1)
 
 
 def _local_server(host: Any) -> str:
@@ -81,12 +74,3 @@ def op_set(host: Any, args: Any) -> None:
 
 OPS = {"ex2003ad.get_smtp_vs": op_get, "ex2003ad.set_smtp_vs": op_set}
 WRITES = {"ex2003ad.set_smtp_vs"}
-
-
-def active_causes(host: Any) -> list[str]:
-    if not host.directory.legacy_peers:
-        return []
-    hive, key, name, type_, data = LAB_TNEF_FIX
-    if host.registry.get(hive, key, name) == {"exists": True, "type": type_, "data": data}:
-        return []
-    return ["stnef"]

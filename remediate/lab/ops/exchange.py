@@ -156,14 +156,6 @@ def op_remote_set(host: Any, args: Any) -> None:
     _state(host).set_remote_domain_tnef(name, value)
 
 
-def active_causes(host: Any) -> list[str]:
-    """Event-4006 causes this host's Exchange configuration shows (lab conventions in remediate/lab/state/exchange.py):
-    "smart-host-wrong" and "no-banner", the ids the Exchange 2003 domain gives the same causes, and
-    "tnef-not-understood" (TNEF to a peer that cannot read it; Exchange 2003's Summary-TNEF cause is "stnef")."""
-    state: SimExchange = host.exchange
-    return state.causes()
-
-
 OPS = {
     "exchange.sendconnector.get": op_send_get,
     "exchange.sendconnector.set": op_send_set,

@@ -56,15 +56,5 @@ def op_remove(host: Any, args: Any) -> None:
     host.firewall.remove(_name(args))
 
 
-def active_causes(host: Any) -> list[str]:
-    """`port25-blocked` (event-4006 case 1): the host firewall drops inbound TCP 25. On Windows Server 2003, which
-    has no advanced firewall, the lab's Windows Firewall is the SharedAccess service and opens no ports."""
-    if host.firewall.api == "none":
-        blocked = host.services.state_of("SharedAccess") == "running"
-    else:
-        blocked = not host.firewall.allows(25, "TCP")
-    return ["port25-blocked"] if blocked else []
-
-
 OPS = {"firewall.get": op_get, "firewall.set": op_set, "firewall.remove": op_remove}
 WRITES = {"firewall.set", "firewall.remove"}

@@ -9,8 +9,6 @@
 - `metabasefile.restore_backup` (args `digest`): puts back the backup whose content has that sha256 (after keeping
   the current file the same way); nothing to do when the current file already has it. This is how a rollback
   returns to the before-value `{"healthy": false, "digest": D, ...}`.
-
-`active_causes`: "metabase-corrupt" while the current file is not healthy (on a host that has a MetaBase.xml).
 """
 
 from __future__ import annotations
@@ -91,11 +89,3 @@ def op_restore_backup(host: Any, args: Any) -> None:
 OPS = {"metabasefile.health": op_health, "metabasefile.restore_history": op_restore_history,
        "metabasefile.restore_backup": op_restore_backup}
 WRITES = {"metabasefile.restore_history", "metabasefile.restore_backup"}
-
-
-def active_causes(host: Any) -> list[str]:
-    files: MetabaseFiles = host.metabase.files
-    with files.lock:
-        if files.current is None and not files.history:
-            return []  # no IIS 6 metabase on this host at all
-        return ["metabase-corrupt"] if problem(files.current, 1) is not None else []

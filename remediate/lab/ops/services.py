@@ -12,8 +12,6 @@ from remediate.lab.ops.args import text_arg
 from remediate.lab.state import InvalidArgument
 
 _BAD_NAME = re.compile(r"[\x00-\x1f\x7f/\\*?\[\]]")
-# The service that answers SMTP on each platform: Exchange 2003's IIS SMTP service, Exchange 2013+'s front end.
-_SMTP_SERVICES = ("SMTPSVC", "MSExchangeFrontEndTransport", "MSExchangeTransport")
 
 
 def _name(args: Any) -> str:
@@ -48,19 +46,6 @@ def op_set(host: Any, args: Any) -> None:
     state = _option(args, "state", ("running", "stopped"))
     start_mode = _option(args, "start_mode", ("auto", "manual", "disabled"))
     host.services.set(name, exists, state, start_mode)
-
-
-def active_causes(host: Any) -> list[str]:
-    """`smtp-service-stopped` (event-4006 case 4): a service that answers SMTP is installed but not running.
-    `smsmse-heuristics` (case 7): Symantec Mail Security for Exchange runs (the lab cannot see its heuristics
-    setting, which lives in the product's console, so a running SMSMSE counts as the cause)."""
-    causes = []
-    states = [host.services.state_of(name) for name in _SMTP_SERVICES]
-    if any(state not in (None, "running") for state in states):
-        causes.append("smtp-service-stopped")
-    if host.services.state_of("SMSMSE") == "running":
-        causes.append("smsmse-heuristics")
-    return causes
 
 
 OPS = {"service.get": op_get, "service.set": op_set}

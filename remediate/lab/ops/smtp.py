@@ -142,10 +142,5 @@ def op_probe(host: Any, args: Any) -> dict[str, Any]:
     return probe(target, port, timeout_ms)
 
 
-def active_causes(host: Any) -> list[str]:
-    """None: what a peer answers is the network's state (remediate.lab.smtp), not this host's."""
-    return []
-
-
 OPS = {"smtp.probe": op_probe}
 WRITES: set[str] = set()
