@@ -19,6 +19,7 @@ from remediate.lab.pwsh.names import type_spec_text, variable_name
 from remediate.lab.pwsh.objects import VOID, items, unvoid, write
 from remediate.lab.pwsh.registry import Unit, compile_expr, compile_stmt, named, stmt, text
 from remediate.lab.windows import clr
+from remediate.lab.windows.psexceptions import RuntimeException
 from remediate.lab.windows.refusal import NotModeled
 
 
@@ -255,10 +256,28 @@ def compile_try(unit: Unit, node: Any) -> Any:
 
 
 def _handler(catches: list, record: clr.ErrorRecord, scope: Any) -> Any:
+    """The catch clause for an error (PowerShell's ExceptionHandlingOps.FindMatchingHandler): a wrapped .NET
+    exception (MethodInvocationException's InnerException) is tried first against the typed clauses, so
+    `catch [System.FormatException]` catches `[int]::Parse('x')`; then the exception itself against every clause in
+    order, a clause without types catching anything. `$_` stays the record either way."""
+    inner = getattr(record.exception, "InnerException", None)
+    if isinstance(record.exception, RuntimeException) and isinstance(inner, BaseException):
+        found = _typed_handler(catches, inner, scope)
+        if found is not None:
+            return found
     names = [n.casefold() for n in clr.type_names(record.exception)]
     for type_names, handler in catches:
         if not type_names:
             return handler
+        for type_name in type_names:
+            if ops.resolve_type(type_name, scope).casefold() in names:
+                return handler
+    return None
+
+
+def _typed_handler(catches: list, exception: BaseException, scope: Any) -> Any:
+    names = [n.casefold() for n in clr.type_names(exception)]
+    for type_names, handler in catches:
         for type_name in type_names:
             if ops.resolve_type(type_name, scope).casefold() in names:
                 return handler

@@ -36,3 +36,15 @@ $e = New-Object System.FormatException 'bad format'
 $e.Message
 $PSVersionTable.PSVersion.ToString()
 [Console]::Out.Write('raw' + "`r`n")
+try
+{
+    [int]::Parse('x')
+}
+catch [System.FormatException]
+{
+    'typed catch sees the wrapped exception: ' + $_.Exception.GetType().Name
+}
+catch
+{
+    'untyped'
+}
