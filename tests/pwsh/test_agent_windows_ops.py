@@ -34,7 +34,6 @@ def test_metabase_reads_on_2003() -> None:
     assert value(smart_host) == {"local": False}
 
 
-@pytest.mark.xfail(reason="needs the interpreter's psbase (on core's branch)", strict=False)
 def test_ad_smtp_virtual_server_on_2003() -> None:
     [found] = results("win2003-ex2003", ("ex2003ad.get_smtp_vs", {"server": "", "instance": 1}))
     assert value(found) == {"smart_host": None, "smart_host_type": 0}
