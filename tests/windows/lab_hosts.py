@@ -1,7 +1,7 @@
 """Lab hosts for the tests of the simulated Windows, built on lab state without the interpreter.
 
-`Ctx` stands for what the interpreter gives a cmdlet (`machine`, `ps_version`, `write_error`) and a static member
-(`rt`): the errors a cmdlet writes are collected in `errors`.
+`Ctx` stands for what the interpreter gives a cmdlet (`ctx`: `machine`, `ps_version`, `write_error`) and a static
+member or constructor (`rt`): the errors a cmdlet writes are collected in `errors`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from remediate.lab.platforms import PLATFORMS, facts_for, platform_state
 from remediate.lab.windows.machine import Machine
 
 
-def make_host(platform: str = "win2019-ex2019", **state: Any) -> SimHost:
+def make_host(platform: str = "win2019-ex2019", name: str = "lab1", **state: Any) -> SimHost:
     """A host of `platform` with its platform defaults, then `state` (domain -> load data), as the fleet makes it."""
-    host = SimHost(name="lab1", facts=facts_for(platform, "lab1", []))
+    host = SimHost(name=name, facts=facts_for(platform, name, []))
     for domain, data in [*platform_state(platform).items(), *state.items()]:
         getattr(host, domain).load(data)
     return host
