@@ -1,19 +1,32 @@
 """A simulated Windows host as the lab's WS-Management endpoint sees it: something that runs a command.
 
-It runs one command only: the agent, framed exactly as `remediate.agent` frames it (the fixed powershell.exe
-command line, the request line and the genuine rendered script on stdin). Anything else is refused the way a
-Windows host would refuse an unknown program, so a test that passes against the lab has sent what a real host
-would run. The work itself is `remediate.lab.agent_sim.execute` on this host's state.
+It runs what a Windows host runs for remediate: `powershell.exe` with the agent's fixed options and an
+`-EncodedCommand` script (the bootstrap), whose `$input` is the command's stdin. The script runs as received, under
+the lab's PowerShell interpreter (`remediate.lab.pwsh`) over this host's simulated Windows
+(`remediate.lab.windows`, `remediate.lab.state`): the real agent, not a copy of what it is believed to do. Other
+programs are refused with a message that says what this host is.
+
+For tests, the host watches the agent's op functions by the names the agent itself declares (`#op NAME Function`
+lines, read by `remediate.agent.agent_ops`): `op_log` records each call as `(op, args)`, `writes` counts calls of
+ops that change state, and faults are injected there: an op named in `fail_ops` (or called more often than
+`fail_after[op]` allows) throws `System.InvalidOperationException` at the start of its function, as a Windows
+failure inside it would, and the agent's own error handling answers for it.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import threading
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 from remediate import agent
 from remediate.lab import symptoms
-from remediate.lab.agent_sim import MalformedRequest, execute
+from remediate.lab.pwsh.errors import PSError
+from remediate.lab.pwsh.session import Session
+from remediate.lab.windows import clr
+from remediate.lab.windows.machine import Machine
 from remediate.lab.state.directory import SimDirectory
 from remediate.lab.state.exchange import SimExchange
 from remediate.lab.state.files import SimFiles
@@ -31,6 +44,53 @@ _STATE_DOMAINS = {"exchange", "registry"}
 _STATE_DOMAINS |= {"metabase", "directory"}  # IIS 6 SMTP metabase, Exchange 2003 AD (DS2MB)
 _STATE_DOMAINS |= {"services", "firewall", "defender"}  # Windows host settings
 _STATE_DOMAINS |= {"mail"}  # clock, event log, queues: symptoms of the others' causes (lab/symptoms.py)
+
+
+# The options remediate's command line gives powershell.exe before -EncodedCommand (remediate.agent).
+_OPTIONS = [o.casefold() for o in agent.POWERSHELL_ARGS]
+
+
+@functools.lru_cache(maxsize=1)
+def _op_functions() -> dict[str, str]:
+    """Agent function name (casefolded) -> the op it implements, from the agent's own `#op` declarations."""
+    return {op.function.casefold(): op.name for op in agent.agent_ops()}
+
+
+def _is_read_op(name: str) -> bool:
+    """Ops that only read, by the protocol's naming (docs/agent-protocol.md): the rest change the host."""
+    return name == "facts" or name.rsplit(".", 1)[-1].startswith(("get", "health", "probe", "count", "list"))
+
+
+def plain(value: Any) -> Any:
+    """A PowerShell value as plain JSON-like Python (the op arguments `op_log` shows)."""
+    if isinstance(value, clr.Hashtable):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value if not isinstance(value, str) else str(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return value
+
+
+def decode_encoded_command(arguments: list[str]) -> str | None:
+    """The script of a `powershell.exe OPTIONS -EncodedCommand BASE64` command line, or None for another one.
+
+    WinRS hands Windows one command line; pywinrm sends all arguments joined by spaces as one element. The agent's
+    arguments hold no spaces or quotes, so splitting on whitespace is what Windows does to them.
+    """
+    words = " ".join(arguments).split()
+    if len(words) != len(_OPTIONS) + 1 or [w.casefold() for w in words[:-1]] != _OPTIONS:
+        return None
+    try:
+        return base64.b64decode(words[-1], validate=True).decode("utf-16-le")
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 @dataclass
@@ -72,36 +132,49 @@ class SimHost:
         return [f.name for f in fields(cls) if f.name in _STATE_DOMAINS]
 
     def run_command(self, command: str, arguments: list[str], stdin: bytes) -> tuple[bytes, bytes, int]:
-        """Runs a WinRS command with its whole stdin; returns (stdout, stderr, exit code).
-
-        Exit 0 with the framed answer (`remediate.agent.format_answer`) on stdout; exit 1 with a message on
-        stderr for a foreign command, a foreign command line, a tampered script or a malformed request.
-        """
-        expected_command, expected_arguments = agent.command_line()
-        if command.lower() not in (expected_command, expected_command.removesuffix(".exe")):
+        """Runs a WinRS command with its whole stdin; returns (stdout, stderr, exit code) as the program gave them."""
+        if command.lower() not in (agent.POWERSHELL, agent.POWERSHELL.removesuffix(".exe")):
             # Not a pretended cmd.exe error: another client (Ansible's `hostname`, a person's `ipconfig`) is told
             # plainly what this host is, so a failure is not mistaken for a Windows problem.
             message = f"lab: this simulated Windows host runs only powershell.exe with the remediate agent; " \
                       f"'{command}' is not run here\r\n"
             return b"", message.encode("utf-8", "replace"), 1
-        # WinRS hands Windows one command line; pywinrm sends all arguments joined by spaces as one element.
-        # The agent's arguments hold no spaces or quotes, so splitting on whitespace is what Windows does to them.
-        if " ".join(arguments).split() != expected_arguments:
-            return b"", b"lab: only the remediate agent's powershell.exe command line is run here\r\n", 1
-        try:
-            request, script = agent.split_stdin(stdin)
-        except (ValueError, agent.ProtocolError) as exc:  # bad base64, JSON or encoding are all ValueErrors
-            return b"", f"remediate agent: malformed request: {exc}\r\n".encode("utf-8", "replace"), 1
-        if script != agent.render_script():
-            return b"", b"lab: refused: the script on stdin is not the genuine remediate agent\r\n", 1
-        for domain in self.state_domains():
-            # What the host does on its own between commands (Exchange 2003's DS2MB copying AD into the metabase).
-            before_command = getattr(getattr(self, domain), "before_command", None)
-            if before_command is not None:
-                before_command(self)
-        symptoms.tick(self)  # one simulated minute with the causes the host shows now (after DS2MB, before the agent)
-        try:
-            answer = execute(self, request)
-        except MalformedRequest as exc:
-            return b"", f"remediate agent: malformed request: {exc}\r\n".encode("utf-8", "replace"), 1
-        return agent.format_answer(answer), b"", 0
+        script = decode_encoded_command(arguments)
+        if script is None:
+            return b"", b"lab: only powershell.exe with remediate's options and -EncodedCommand is run here\r\n", 1
+        # powershell.exe's $input enumerates the lines of its standard input.
+        lines = stdin.decode("utf-8", "replace").splitlines()
+        with self.command_lock:
+            for domain in self.state_domains():
+                # What the host does on its own between commands (Exchange 2003's DS2MB copying AD into the
+                # metabase).
+                before_command = getattr(getattr(self, domain), "before_command", None)
+                if before_command is not None:
+                    before_command(self)
+            symptoms.tick(self)  # one simulated minute with the causes the host shows now (before the agent)
+            session = Session(self.machine)
+            session.on_function_call = self._watch_op
+            result = session.run_script(script, input_lines=lines, file="powershell.exe -EncodedCommand")
+        return result.stdout.encode("utf-8"), result.stderr.encode("utf-8"), result.exit_code
+
+    @functools.cached_property
+    def machine(self) -> Machine:
+        return Machine(self)
+
+    @functools.cached_property
+    def command_lock(self) -> threading.RLock:
+        # One command at a time per host: the state modules' own locks guard single calls, not an apply's
+        # compare-and-set across several (a real host's agent serialises those with its lock file).
+        return threading.RLock()
+
+    def _watch_op(self, function: str, arguments: list[Any]) -> None:
+        op = _op_functions().get(function.casefold())
+        if op is None:
+            return
+        self.op_log.append((op, plain(arguments[0]) if arguments else None))
+        if not _is_read_op(op):
+            self.writes += 1  # attempted writes: what "read-only" tests assert to stay at zero
+        calls = sum(1 for logged, _ in self.op_log if logged == op)
+        if op in self.fail_ops or calls > self.fail_after.get(op, calls):
+            error = clr.InvalidOperationException(f"simulated failure of {op}")
+            raise PSError(clr.ErrorRecord(error, "SimulatedFailure", "InvalidOperation"))
