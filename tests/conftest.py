@@ -11,7 +11,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 # The throwaway PostgreSQL server for the team journal's tests (tests/pg_fixture.py).
-pytest_plugins = ["pg_fixture"]
+pytest_plugins = ["pg_fixture", "agent_coverage"]
 
 
 @pytest.fixture

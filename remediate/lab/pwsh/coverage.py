@@ -8,9 +8,11 @@ the script being run; the lab's hosts run in the test process, so the e2e suite 
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import json
+import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -76,6 +78,17 @@ class Recorder:
 
 
 RECORDER = Recorder()
+
+
+def _dump_at_exit() -> None:
+    # A lab started as its own process by a test (`remediate lab serve`, `remediate demo`) hands its lines to the
+    # test session through the folder the session names; a process killed with SIGKILL loses them.
+    folder = os.environ.get("REMEDIATE_AGENT_COVERAGE_DIR")
+    if folder and RECORDER._hits and Path(folder).is_dir():
+        RECORDER.dump(Path(folder) / f"process-{os.getpid()}.json")
+
+
+atexit.register(_dump_at_exit)
 
 
 @dataclass(frozen=True)

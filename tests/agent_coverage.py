@@ -1,0 +1,102 @@
+"""The agent's coverage in the test suite (issue 18, item 5): which lines of the rendered agent the lab's
+interpreter ran, over every test process (pytest-xdist workers hand theirs to the controller through files).
+
+A run of the whole suite (no -k, -m or selection of files other than the e2e folder or the whole tests folder)
+fails below `MINIMUM` percent of the agent's executable lines; any run prints the figure. Lines that no lab host can
+reach are listed with the reason in `UNREACHABLE` (by the agent function that holds them); others not run are listed
+as such, so a gap is seen, not averaged away.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from remediate import agent
+from remediate.lab.pwsh import coverage
+
+MINIMUM = 90.0
+_DIR_ENV = "REMEDIATE_AGENT_COVERAGE_DIR"
+
+# Agent function -> why no lab host runs it (the paths of a real host that the lab does not model as reachable).
+UNREACHABLE: dict[str, str] = {}
+
+_FUNCTION = re.compile(r"^function\s+([A-Za-z]+-[A-Za-z]+)", re.IGNORECASE)
+
+
+def _function_of_lines(text: str) -> dict[int, str]:
+    owner, current = {}, "(top level)"
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _FUNCTION.match(line)
+        if match:
+            current = match.group(1)
+        elif line.startswith("}"):
+            owner[number] = current
+            current = "(top level)"
+            continue
+        owner[number] = current
+    return owner
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and _DIR_ENV not in os.environ:
+        os.environ[_DIR_ENV] = tempfile.mkdtemp(prefix="agent-coverage-")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    folder = Path(os.environ.get(_DIR_ENV, ""))
+    worker = getattr(session.config, "workerinput", None)
+    if worker is not None:
+        if folder.is_dir():
+            coverage.RECORDER.dump(folder / f"{worker['workerid']}.json")
+        return
+    if folder.is_dir():
+        coverage.RECORDER.load(sorted(folder.glob("*.json")))
+    text = agent.render_script()
+    result = coverage.coverage_of(text)
+    session.config._agent_coverage = result  # type: ignore[attr-defined]
+    if _whole_suite(session.config) and result.executed and result.percent < MINIMUM and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _whole_suite(config: pytest.Config) -> bool:
+    if config.option.keyword or config.option.markexpr or getattr(config.option, "lf", False):
+        return False
+    root = Path(config.rootpath)
+    args = [Path(a.split("::")[0]).resolve() for a in config.args]
+    return all(a in (root, root / "tests", root / "tests" / "e2e") for a in args)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
+                            config: pytest.Config) -> None:
+    result = getattr(config, "_agent_coverage", None)
+    if result is None or not result.executed:
+        return
+    write = terminalreporter.write_line
+    write(f"agent coverage: {result.percent:.1f}% of {len(result.executable)} executable lines of the rendered "
+          f"agent ran under the lab's interpreter (minimum {MINIMUM:.0f}% for the whole suite)")
+    owners = _function_of_lines(agent.render_script())
+    missing: dict[str, list[int]] = {}
+    for line in result.missing:
+        missing.setdefault(owners.get(line, "(top level)"), []).append(line)
+    for function, lines in sorted(missing.items()):
+        reason = UNREACHABLE.get(function, "not run by any test")
+        write(f"  not run: {function} lines {_ranges(lines)}: {reason}")
+    if _whole_suite(config) and result.percent < MINIMUM:
+        write(f"FAILED: agent coverage {result.percent:.1f}% is below {MINIMUM:.0f}%")
+
+
+def _ranges(lines: list[int]) -> str:
+    out, start, prev = [], lines[0], lines[0]
+    for line in lines[1:] + [None]:  # type: ignore[list-item]
+        if line is not None and line == prev + 1:
+            prev = line
+            continue
+        out.append(str(start) if start == prev else f"{start}-{prev}")
+        if line is not None:
+            start = prev = line
+    return ", ".join(out)
