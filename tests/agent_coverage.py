@@ -1,7 +1,8 @@
 """The agent's coverage in the test suite (issue 18, item 5): which lines of the rendered agent the lab's
 interpreter ran, over every test process (pytest-xdist workers hand theirs to the controller through files).
 
-A run of the whole suite (no -k, -m or selection of files other than the e2e folder or the whole tests folder)
+Any construct the lab refused while running a script (`remediate.lab.host.REFUSALS`) fails the run. A run of the
+whole suite (no -k, -m or selection of files other than the e2e folder or the whole tests folder)
 fails below `MINIMUM` percent of the agent's executable lines; any run prints the figure. Lines that no lab host can
 reach are listed with the reason in `UNREACHABLE` (by the agent function that holds them); others not run are listed
 as such, so a gap is seen, not averaged away.
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from remediate import agent
+from remediate.lab.host import REFUSALS
 from remediate.lab.pwsh import coverage
 
 MINIMUM = 90.0
@@ -53,9 +55,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if worker is not None:
         if folder.is_dir():
             coverage.RECORDER.dump(folder / f"{worker['workerid']}.json")
+            (folder / f"{worker['workerid']}.refusals").write_text("\n".join(REFUSALS), encoding="utf-8")
         return
     if folder.is_dir():
         coverage.RECORDER.load(sorted(folder.glob("*.json")))
+        for path in sorted(folder.glob("*.refusals")):
+            REFUSALS.extend(line for line in path.read_text(encoding="utf-8").splitlines() if line)
+    session.config._lab_refusals = sorted(set(REFUSALS))  # type: ignore[attr-defined]
+    if REFUSALS and session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
     text = agent.render_script()
     result = coverage.coverage_of(text)
     session.config._agent_coverage = result  # type: ignore[attr-defined]
@@ -73,10 +81,12 @@ def _whole_suite(config: pytest.Config) -> bool:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
                             config: pytest.Config) -> None:
+    write = terminalreporter.write_line
+    for refusal in getattr(config, "_lab_refusals", []):
+        write(f"FAILED: the lab refused what the agent ran: {refusal}")
     result = getattr(config, "_agent_coverage", None)
     if result is None or not result.executed:
         return
-    write = terminalreporter.write_line
     write(f"agent coverage: {result.percent:.1f}% of {len(result.executable)} executable lines of the rendered "
           f"agent ran under the lab's interpreter (minimum {MINIMUM:.0f}% for the whole suite)")
     owners = _function_of_lines(agent.render_script())

@@ -23,10 +23,15 @@ from typing import Any
 
 from remediate import agent
 from remediate.lab import symptoms
-from remediate.lab.pwsh.errors import PSError
+from remediate.lab.pwsh.errors import NotImplementedConstruct, PSError
 from remediate.lab.pwsh.session import Session
 from remediate.lab.windows import clr
 from remediate.lab.windows.machine import Machine
+from remediate.lab.windows.refusal import NotModeled
+
+# Every construct or Windows behaviour the lab refused while running a script, in this process: the test suite
+# fails when it is not empty (tests/agent_coverage.py), so a refusal cannot pass for an agent error.
+REFUSALS: list[str] = []
 from remediate.lab.state.directory import SimDirectory
 from remediate.lab.state.exchange import SimExchange
 from remediate.lab.state.files import SimFiles
@@ -154,7 +159,12 @@ class SimHost:
             symptoms.tick(self)  # one simulated minute with the causes the host shows now (before the agent)
             session = Session(self.machine)
             session.on_function_call = self._watch_op
-            result = session.run_script(script, input_lines=lines, file="powershell.exe -EncodedCommand")
+            try:
+                result = session.run_script(script, input_lines=lines, file="powershell.exe -EncodedCommand")
+            except (NotImplementedConstruct, NotModeled) as refusal:
+                # Not something Windows would do: the lab says so (stderr, exit 1) and the suite fails on it.
+                REFUSALS.append(f"{self.name}: {refusal}")
+                return b"", f"lab: refused: {refusal}\r\n".encode("utf-8", "replace"), 1
         return result.stdout.encode("utf-8"), result.stderr.encode("utf-8"), result.exit_code
 
     @functools.cached_property
