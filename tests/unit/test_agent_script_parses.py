@@ -59,7 +59,7 @@ def _names(node_type: str) -> list[str]:
 
 # The only commands the agent runs that it does not define itself; all exist in PowerShell 2.0 except
 # Get-CimInstance, which the script calls only where Get-WmiObject is missing (PowerShell 7).
-CMDLETS = {"New-Object", "Get-WmiObject", "Get-CimInstance", "Get-Command", "Get-Service"}
+CMDLETS = {"New-Object", "Get-WmiObject", "Get-CimInstance", "Get-Command", "Get-Service", "Set-StrictMode"}
 # templates/agent/exchange.ps1: the snap-in loader (2.0 built-ins) and the Exchange Management Shell cmdlets it
 # loads; they exist only once the snap-in is in, and the script calls them only after Initialize-ExchangeShell.
 CMDLETS |= {"Get-PSSnapin", "Add-PSSnapin", "Get-SendConnector", "Set-SendConnector", "Get-ReceiveConnector",

@@ -37,6 +37,7 @@ def _defender(name: str) -> Entry:
 CMDLETS: dict[str, Entry] = {
     "new-object": ps("1.0", _UTIL + "new-object"),
     "get-command": ps("1.0", _CORE + "get-command"),
+    "set-strictmode": ps("2.0", _CORE + "set-strictmode", note="-Version 2.0: what 2.0 added to 1.0's strict mode"),
     "get-service": ps("1.0", _MGMT + "get-service"),
     "set-service": ps("1.0", _MGMT + "set-service"),
     "start-service": ps("1.0", _MGMT + "start-service"),
@@ -78,6 +79,7 @@ _COMMON_NAMES = {"-erroraction", "-errorvariable", "-confirm", "-whatif", "-verb
 PARAMETERS: dict[str, set[str]] = {
     "new-object": {"-comobject", "-typename", "-argumentlist"},
     "get-command": {"-name"},
+    "set-strictmode": {"-version"},
     "get-service": {"-name"},
     "set-service": {"-name", "-startuptype"},
     "start-service": {"-name", "-inputobject"},
