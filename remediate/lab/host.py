@@ -23,7 +23,7 @@ from typing import Any
 
 from remediate import agent
 from remediate.lab import symptoms
-from remediate.lab.pwsh.errors import NotImplementedConstruct, PSError
+from remediate.lab.pwsh.errors import NotImplementedConstruct
 from remediate.lab.pwsh.session import Session
 from remediate.lab.windows import clr
 from remediate.lab.windows.machine import Machine
@@ -186,5 +186,5 @@ class SimHost:
             self.writes += 1  # attempted writes: what "read-only" tests assert to stay at zero
         calls = sum(1 for logged, _ in self.op_log if logged == op)
         if op in self.fail_ops or calls > self.fail_after.get(op, calls):
-            error = clr.InvalidOperationException(f"simulated failure of {op}")
-            raise PSError(clr.ErrorRecord(error, "SimulatedFailure", "InvalidOperation"))
+            # Thrown at the start of the op's function (the interpreter makes it a terminating error there).
+            raise clr.InvalidOperationException(f"simulated failure of {op}")
