@@ -74,8 +74,10 @@ def plain(value: Any) -> Any:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [plain(v) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return value if not isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return clr.from_net(str(value)) if hasattr(clr, "from_net") else str(value)
+    if isinstance(value, bool) or value is None:
+        return value
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
