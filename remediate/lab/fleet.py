@@ -37,7 +37,7 @@ from remediate.lab.host import SimHost
 from remediate.lab.ios import SimRouter
 from remediate.lab.kdc import KdcRealm
 from remediate.lab.network import LabNetwork
-from remediate.lab.platforms import PLATFORMS, facts_for, platform_state
+from remediate.lab.platforms import PLATFORMS, antivirus_registry, facts_for, platform_state
 from remediate.lab.smtp import Peer
 from remediate.lab.wsman import AuthMode, CommandOutput, EndpointConfig, HostEndpoint, WSManLab, generate_tls
 from remediate.lab.wsman.kerberos import KerberosService
@@ -169,7 +169,9 @@ class Lab:
         self.hosts: dict[str, LabHost] = {}
         for number, spec in enumerate(scenario.hosts):
             sim = SimHost(name=spec.name, facts=facts_for(spec.platform, spec.name, spec.antivirus))
-            for domain, data in [*platform_state(spec.platform).items(), *spec.state.items()]:
+            # The products a scenario says are installed are in the registry, where the agent's facts op looks.
+            installed = [("registry", antivirus_registry(spec.antivirus))] if spec.antivirus else []
+            for domain, data in [*platform_state(spec.platform).items(), *installed, *spec.state.items()]:
                 getattr(sim, domain).load(data)
             port = base_port + number if base_port else 0
             config = self.config

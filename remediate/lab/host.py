@@ -75,7 +75,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(v) for v in value]
     if isinstance(value, str):
-        return clr.from_net(str(value)) if hasattr(clr, "from_net") else str(value)
+        return clr.from_net(str(value))
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):

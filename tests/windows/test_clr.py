@@ -45,3 +45,15 @@ def test_a_member_exists_only_from_the_framework_that_introduced_it(since, frame
         pass
 
     assert clr.available(member, framework) is expected
+
+
+@pytest.mark.parametrize("text, net", [("plain", "plain"), ("Grüße 東京", "Grüße 東京"),
+                                       ("emoji 🎉", "emoji \ud83c\udf89")])
+def test_strings_cross_to_dotnet_as_utf16_code_units_and_back(text, net):
+    assert clr.to_net(text) == net and clr.from_net(net) == text
+
+
+def test_an_array_argument_is_passed_as_itself_unless_a_string_in_it_changes():
+    names = clr.TypedArray("System.String", ["b", "a"])
+    assert clr.from_net(names) is names
+    assert clr.from_net(["\ud83c\udf89"]) == ["🎉"]

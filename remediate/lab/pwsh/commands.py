@@ -128,9 +128,9 @@ def run_cmdlet(scope: Any, cmdlet: clr.Cmdlet, arguments: list, objects: list | 
     scope.session.last_ok = True
     for call in calls:
         try:
-            produced = cmdlet.run(context, **call)
+            produced = cmdlet.run(context, **{k: clr.from_net(v) for k, v in call.items()})
             if produced is not None:
-                out.extend(produced)
+                out.extend(clr.to_net(item) for item in produced)
         except clr.CmdletTerminatingError as error:
             stamp(error.record, cmdlet, pos)
             scope.session.last_ok = False

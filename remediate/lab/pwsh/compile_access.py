@@ -69,7 +69,11 @@ def compile_arguments(unit: Unit, node: Any | None) -> list[Any]:
         listing = next((c for c in node.children if c.type == "argument_expression_list"), None)
     if listing is None:
         return []
-    return [compile_expr(unit, c) for c in named(listing)]
+    from remediate.lab.pwsh.compile_expr import comma_after_type
+    nodes: list[Any] = []
+    for child in named(listing):
+        nodes.extend(comma_after_type(child) or [child])
+    return [compile_expr(unit, c) for c in nodes]
 
 
 @expr("invokation_expression")

@@ -14,7 +14,8 @@ import re
 from typing import Any
 
 from remediate.lab.pwsh import commands
-from remediate.lab.pwsh.compile_access import compile_arguments
+from remediate.lab.pwsh import members
+from remediate.lab.pwsh.compile_access import compile_arguments, member_name
 from remediate.lab.pwsh.names import unwrap, variable_name
 from remediate.lab.pwsh.objects import collect, items, unvoid, write
 from remediate.lab.pwsh.registry import Unit, compile_expr, expr, named, stmt, text
@@ -175,6 +176,12 @@ def _compile_arguments(unit: Unit, node: Any) -> list[tuple[str, Any]]:
             else:
                 compiled.append(("value", lambda scope, raw=raw: raw))
             continue
+        if kind == "argument_list" and _method_call_argument(child):
+            # `Cmd $x.Method($a)`: tree-sitter splits the argument at the parenthesis, PowerShell reads one
+            # argument, the method call's result (about_Parsing: a member access and its argument list are one
+            # expression in argument mode when nothing separates them).
+            compiled[-1] = ("value", _method_call(unit, child.prev_sibling, child))
+            continue
         if kind == "argument_list":
             parts = compile_arguments(unit, child)
             if len(parts) == 1:
@@ -191,6 +198,27 @@ def _compile_arguments(unit: Unit, node: Any) -> list[tuple[str, Any]]:
             continue
         compiled.append(("value", compile_expr(unit, child)))
     return compiled
+
+
+def _method_call_argument(node: Any) -> bool:
+    previous = node.prev_sibling
+    return (previous is not None and previous.end_byte == node.start_byte
+            and unwrap(previous).type == "member_access")
+
+
+def _method_call(unit: Unit, target_node: Any, arguments_node: Any) -> Any:
+    access = unwrap(target_node)
+    target = compile_expr(unit, access.children[0])
+    static = text(access.children[1]) == "::"
+    name_node = next(c for c in access.children if c.type == "member_name")
+    name = member_name(unit, name_node)
+    arguments = compile_arguments(unit, arguments_node)
+    if static or not isinstance(name, str):
+        return unit.refuse(target_node, "a static or computed-name method call as a command argument")
+
+    def call(scope: Any) -> Any:
+        return members.invoke_method(target(scope), name, [a(scope) for a in arguments], scope)
+    return call
 
 
 def _evaluate(arguments: list[tuple[str, Any]], scope: Any) -> list[tuple[str | None, Any, bool]]:

@@ -99,8 +99,30 @@ def compile_unary(unit: Unit, node: Any) -> Any:
     return unit.refuse(node, f"the unary operator '{op}'")
 
 
+def comma_after_type(node: Any) -> list[Any] | None:
+    """The elements of `[T], X, ...` where tree-sitter-powershell reads a cast of a unary comma (`[T] (,X)`).
+
+    PowerShell reads a type literal followed by a comma as the first element of an array (and, in a method's
+    argument list, as the first argument: `[Array]::CreateInstance([object], $n)`), never as a cast of `,X`.
+    """
+    node = unwrap(node)
+    if node.type == "expression_with_unary_operator" and node.children[0].type == "cast_expression":
+        node = node.children[0]
+    if node.type != "cast_expression":
+        return None
+    operand = unwrap(node.children[-1])
+    if operand.type != "expression_with_unary_operator" or text(operand.children[0]) != ",":
+        return None
+    rest = operand.children[-1]
+    return [node.children[0], *(comma_after_type(rest) or [rest])]
+
+
 @expr("cast_expression")
 def compile_cast(unit: Unit, node: Any) -> Any:
+    elements = comma_after_type(node)
+    if elements is not None:
+        parts = [compile_expr(unit, e) for e in elements]
+        return lambda scope: [unvoid(p(scope)) for p in parts]
     type_node, operand_node = node.children[0], node.children[-1]
     name = type_spec_text(type_node)
     key = name.casefold()

@@ -93,7 +93,7 @@ def _wrap_call(call: Any, name: str, args: list, what: str = "calling", lead: tu
     """Calls `call(*lead, *args)` directly (so that a TypeError raised by the call itself, an argument count the
     method does not take, is told apart from one raised inside it)."""
     try:
-        return call(*lead, *args)
+        return clr.to_net(call(*lead, *[clr.from_net(a) for a in args]))
     except clr.DotNetException as error:
         if isinstance(error, MethodException) or isinstance(error, RuntimeException) and \
                 getattr(error, "error_id", "") == "PropertyNotFoundStrict":
@@ -192,7 +192,7 @@ def set_member(value: Any, name: str, new: Any, rt: Any) -> None:
         if entry is not None and entry[0] == "property":
             prop = inspect.getattr_static(type(value), entry[1])
             if prop.fset is not None:
-                _wrap_call(setattr, name, [], "setting", (value, entry[1], new))
+                _wrap_call(setattr, name, [], "setting", (value, entry[1], clr.from_net(new)))
                 return
             raise RuntimeException(f"'{name}' is a ReadOnly property.", error_id="PropertyAssignmentException")
     if rt.ps_version < 3:

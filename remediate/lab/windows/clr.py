@@ -689,3 +689,38 @@ def to_bool(value: Any) -> bool:
             return value.strip().casefold() == "true"
         raise FormatException("String was not recognized as a valid Boolean.")
     return bool(value)
+
+
+# ---- strings at the boundary -----------------------------------------------------------------------------------
+# A .NET string is a sequence of UTF-16 code units: a character beyond U+FFFF is two chars (a surrogate pair), so
+# `$s.Length`, `$s[i]` and `[int][char]` see what Windows sees. Inside the interpreter strings are held that way;
+# the simulated Windows keeps text as Python text (code points). The interpreter converts at the calls between.
+
+def _split_astral(char: str) -> str:
+    code = ord(char) - 0x10000
+    return chr(0xD800 + (code >> 10)) + chr(0xDC00 + (code & 0x3FF))
+
+
+def to_net(value: Any) -> Any:
+    """Python text (and lists of it) as .NET strings: characters beyond U+FFFF become surrogate pairs."""
+    if type(value) is str:
+        if value.isascii() or max(value) < "\U00010000":
+            return value
+        return "".join(_split_astral(c) if c > "\uffff" else c for c in value)
+    if type(value) is list and any(type(v) is str and to_net(v) is not v for v in value):
+        return [to_net(v) for v in value]  # a copy only when a string changes: arrays are shared by reference
+    return value
+
+
+def from_net(value: Any) -> Any:
+    """.NET strings (and lists of them) as Python text: surrogate pairs joined; a lone surrogate stays as it is."""
+    if type(value) is str:
+        if value.isascii() or not any("\ud800" <= c <= "\udfff" for c in value):
+            return value
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    if isinstance(value, list) and any(type(v) is str and from_net(v) is not v for v in value):
+        # A copy only when a string changes: an array argument is otherwise the caller's own, which methods such
+        # as Array.Sort change in place.
+        copy = [from_net(v) for v in value]
+        return TypedArray(value.element_type, copy) if isinstance(value, TypedArray) else copy
+    return value
