@@ -124,11 +124,14 @@ function Invoke-SmtpProbe
     {
         $family = [System.Net.Sockets.AddressFamily]::InterNetworkV6
     }
-    $client = New-Object System.Net.Sockets.TcpClient ($family)
+    $client = $null
     try
     {
         try
         {
+            # Inside the try: a host without an IPv6 stack (Windows Server 2003 by default) refuses the socket
+            # itself (SocketException 10047), which is an answer about the path, not a failure of the probe.
+            $client = New-Object System.Net.Sockets.TcpClient ($family)
             $pending = $client.BeginConnect($target, $port, $null, $null)
             # WaitOne(int, bool) exists on every .NET 2.0; WaitOne(int) only from 2.0 SP1.
             if ($pending.AsyncWaitHandle.WaitOne($timeout, $false))
@@ -189,7 +192,10 @@ function Invoke-SmtpProbe
     }
     finally
     {
-        $client.Close()
+        if ($null -ne $client)
+        {
+            $client.Close()
+        }
     }
     $classification = Get-SmtpClassification $connected $banner $ehlo
     $result = @{}
