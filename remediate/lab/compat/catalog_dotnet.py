@@ -44,7 +44,7 @@ TYPES.update({name.lower(): net("2.0", name) for name in [
 TYPES["system.security.cryptography.sha256cryptoserviceprovider"] = net(
     "3.5", "System.Security.Cryptography.SHA256CryptoServiceProvider", note="System.Core.dll")
 TYPES.update({f"system.management.automation.{name.lower()}": ps("1.0", _SMA + name.lower()) for name in [
-    "ActionPreferenceStopException", "MethodException", "PSInvalidCastException", "PSReference"]})
+    "ActionPreferenceStopException", "MethodException", "PSInvalidCastException", "PSReference", "RuntimeException"]})
 
 # Static members, keyed by full type name :: member. Default: the type's own version; listed: introduced later.
 STATIC_LATER: dict[str, Entry] = {
