@@ -1,4 +1,5 @@
-"""SimHost.run_command: the lab runs the genuine agent command, framed by remediate.agent, and nothing else."""
+"""SimHost.run_command: the lab runs the powershell.exe command it receives (the agent, framed by remediate.agent)
+under its interpreter, and no other program."""
 
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ import pytest
 
 from remediate import agent
 from remediate.lab.host import SimHost
-from remediate.lab.state.registry import SimRegistry
+from remediate.lab.platforms import facts_for, platform_state
 
 KEY = "SOFTWARE\\INTEL\\LANDesk\\VirusProtect6\\CurrentVersion\\Storages\\Filesystem\\RealTimeScan"
 
 
 @pytest.fixture
 def host() -> SimHost:
-    registry = SimRegistry()
-    registry.load({"HKLM": {KEY: {"OnOff": {"type": "REG_DWORD", "data": 1}}}})
-    return SimHost(name="ex2003-av", facts={"hostname": "EX2003-AV", "ps_version": "2.0",
-                                            "exchange_version": "6.5.7638.1"}, registry=registry)
+    sim = SimHost(name="ex2003-av", facts=facts_for("win2003-ex2003", "ex2003-av", []))
+    for domain, data in platform_state("win2003-ex2003").items():
+        getattr(sim, domain).load(data)
+    sim.registry.load({"HKLM": {KEY: {"OnOff": {"type": "REG_DWORD", "data": 1}}}})
+    return sim
 
 
 def run(host: SimHost, request: dict) -> tuple[bytes, bytes, int]:
@@ -69,30 +71,33 @@ def test_other_powershell_command_line_is_refused(host: SimHost) -> None:
     assert (stdout, code) == (b"", 1) and stderr
 
 
-def test_tampered_script_is_refused(host: SimHost) -> None:
+def test_the_script_that_arrives_is_the_script_that_runs(host: SimHost) -> None:
+    # No re-rendered copy: a changed agent behaves as changed (here it answers with its protocol version altered).
     command, arguments = agent.command_line()
     stdin = agent.build_stdin({"version": 1, "mode": "read", "ops": [{"id": "r", "op": "facts", "args": {}}]})
     script = agent.render_script()
-    evil = script.replace("$ErrorActionPreference = 'Stop'", "$ErrorActionPreference = 'Continue'")
-    assert evil != script
-    tampered = agent.frame_stdin(stdin.split(b"\n", 1)[0], agent.pack(evil.encode()))
-    stdout, stderr, code = host.run_command(command, arguments, tampered)
-    assert (stdout, code) == (b"", 1) and b"not the genuine remediate agent" in stderr
-    assert host.op_log == []
+    changed = script.replace("$ProtocolVersion = 1", "$ProtocolVersion = 7")
+    assert changed != script
+    stdout, stderr, code = host.run_command(command, arguments,
+                                            agent.frame_stdin(stdin.split(b"\n", 1)[0], agent.pack(changed.encode())))
+    assert (stdout, code) == (b"", 1) and b"unsupported request version" in stderr
 
 
-@pytest.mark.parametrize("stdin", [
-    b"not base64!\n" + agent.packed_script(),
-    agent.pack(b"[1, 2]") + b"\n" + agent.packed_script(),
-    agent.pack(b'{"version": 9, "mode": "read", "ops": []}') + b"\n" + agent.packed_script(),
-    base64.b64encode(b'{"version": 1, "mode": "read", "ops": []}') + b"\n" + agent.packed_script(),
-    agent.pack(b'{"version": 1, "mode": "read", "ops": []}') + b"\n" + agent.render_script().encode(),
-    b"\xff\xfe",
+# What the agent itself says (stderr, exit 1, no answer) when its input is not a protocol request.
+@pytest.mark.parametrize("stdin, says", [
+    (b"not base64!\n" + agent.packed_script(), b"Invalid length for a Base-64 char array"),
+    (agent.pack(b"[1, 2]") + b"\n" + agent.packed_script(), b"remediate agent: no answer:"),
+    (agent.pack(b'{"version": 9, "mode": "read", "ops": []}') + b"\n" + agent.packed_script(),
+     b"remediate agent: no answer: unsupported request version"),
+    (base64.b64encode(b'{"version": 1, "mode": "read", "ops": []}') + b"\n" + agent.packed_script(),
+     b"The magic number in GZip header is not correct"),
+    (b"\xff\xfe", b""),
 ])
-def test_malformed_request_exits_1(host: SimHost, stdin: bytes) -> None:
+def test_malformed_request_exits_1(host: SimHost, stdin: bytes, says: bytes) -> None:
     command, arguments = agent.command_line()
     stdout, stderr, code = host.run_command(command, arguments, stdin)
-    assert (stdout, code) == (b"", 1) and b"malformed request" in stderr
+    assert (stdout, code) == (b"", 1) and stderr and says in stderr
+    assert host.writes == 0
 
 
 def test_arguments_joined_into_one_command_line_are_accepted(host: SimHost) -> None:
