@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import base64
 import functools
-import threading
 from dataclasses import dataclass, field, fields
+from collections.abc import Callable
 from typing import Any
 
 from remediate import agent
@@ -125,6 +125,7 @@ class SimHost:
     op_log: list[tuple[str, Any]] = field(default_factory=list)
     fail_ops: set[str] = field(default_factory=set)
     fail_after: dict[str, int] = field(default_factory=dict)
+    on_op: Callable[[str], None] | None = None  # test hook: called with each op's name as the agent starts it
     writes: int = 0  # write ops attempted (lab.ops.WRITE_OPS), successful or not
     host_lock: SimHostLock = field(default_factory=SimHostLock)  # the agent's lock file (lab/state/lock.py)
 
@@ -151,38 +152,31 @@ class SimHost:
             return b"", b"lab: only powershell.exe with remediate's options and -EncodedCommand is run here\r\n", 1
         # powershell.exe's $input enumerates the lines of its standard input.
         lines = stdin.decode("utf-8", "replace").splitlines()
-        with self.command_lock:
-            for domain in self.state_domains():
-                # What the host does on its own between commands (Exchange 2003's DS2MB copying AD into the
-                # metabase).
-                before_command = getattr(getattr(self, domain), "before_command", None)
-                if before_command is not None:
-                    before_command(self)
-            symptoms.tick(self)  # one simulated minute with the causes the host shows now (before the agent)
-            session = Session(self.machine)
-            session.on_function_call = self._watch_op
-            try:
-                result = session.run_script(script, input_lines=lines, file="powershell.exe -EncodedCommand")
-            except (NotImplementedConstruct, NotModeled) as refusal:
-                # Not something Windows would do: the lab says so (stderr, exit 1) and the suite fails on it.
-                REFUSALS.append(f"{self.name}: {refusal}")
-                return b"", f"lab: refused: {refusal}\r\n".encode("utf-8", "replace"), 1
+        # Commands run concurrently, as on Windows: the agent's lock file keeps two applies apart, and each state
+        # module guards its own calls. Each command is a new powershell.exe process: a new session on a new Machine
+        # (snap-ins loaded by Add-PSSnapin do not outlive the process).
+        for domain in self.state_domains():
+            # What the host does on its own between commands (Exchange 2003's DS2MB copying AD into the metabase).
+            before_command = getattr(getattr(self, domain), "before_command", None)
+            if before_command is not None:
+                before_command(self)
+        symptoms.tick(self)  # one simulated minute with the causes the host shows now (before the agent)
+        session = Session(Machine(self))
+        session.on_function_call = self._watch_op
+        try:
+            result = session.run_script(script, input_lines=lines, file="powershell.exe -EncodedCommand")
+        except (NotImplementedConstruct, NotModeled) as refusal:
+            # Not something Windows would do: the lab says so (stderr, exit 1) and the suite fails on it.
+            REFUSALS.append(f"{self.name}: {refusal}")
+            return b"", f"lab: refused: {refusal}\r\n".encode("utf-8", "replace"), 1
         return result.stdout.encode("utf-8"), result.stderr.encode("utf-8"), result.exit_code
-
-    @functools.cached_property
-    def machine(self) -> Machine:
-        return Machine(self)
-
-    @functools.cached_property
-    def command_lock(self) -> threading.RLock:
-        # One command at a time per host: the state modules' own locks guard single calls, not an apply's
-        # compare-and-set across several (a real host's agent serialises those with its lock file).
-        return threading.RLock()
 
     def _watch_op(self, function: str, arguments: list[Any]) -> None:
         op = _op_functions().get(function.casefold())
         if op is None:
             return
+        if self.on_op is not None:
+            self.on_op(op)
         self.op_log.append((op, plain(arguments[0]) if arguments else None))
         if not _is_read_op(op):
             self.writes += 1  # attempted writes: what "read-only" tests assert to stay at zero

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,6 +117,7 @@ class Handle:
     access: int
     share: int
     closed: bool = False
+    written: bool = False
 
 
 class SimFiles:
@@ -127,6 +128,8 @@ class SimFiles:
         self.writes = 0
         self._nodes: dict[tuple[str, ...], Node] = {}
         self._handles: list[Handle] = []
+        # Test hooks: called with a file's path after a handle that wrote to it was closed (outside the lock).
+        self.on_written: list[Callable[[str], None]] = []
         self._root("C:")
 
     # ---------------------------------------------------------------------------------------------- queries
@@ -216,10 +219,14 @@ class SimFiles:
             node = handle.node
             if node.delete_pending and not self._open_handles(node):
                 self._nodes.pop(key(node.names), None)
+        if handle.written:
+            for hook in list(self.on_written):
+                hook(node.path)
 
     def write_handle(self, handle: Handle, data: bytes) -> None:
         with self.lock:
             handle.node.data = data
+            handle.written = True
             self.writes += 1
 
     # ------------------------------------------------------------------------------------------ file ops

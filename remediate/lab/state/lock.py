@@ -61,6 +61,13 @@ class SimHostLock:
             content = self.content
             self.fs = fs
             self.content = content
+        fs.on_written.append(self._written)
+
+    def _written(self, path: str) -> None:
+        # The agent wrote the lock file and closed it (Enter-HostLock took the lock): the test hook runs here, where
+        # the apply has not changed anything yet, with the file closed so that another agent can read who holds it.
+        if self.on_acquired is not None and path.casefold() == self.path.casefold() and self.content:
+            self.on_acquired()
 
     @property
     def path(self) -> str:
