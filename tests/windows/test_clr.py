@@ -57,3 +57,5 @@ def test_an_array_argument_is_passed_as_itself_unless_a_string_in_it_changes():
     names = clr.TypedArray("System.String", ["b", "a"])
     assert clr.from_net(names) is names
     assert clr.from_net(["\ud83c\udf89"]) == ["🎉"]
+    strings = clr.to_net(clr.TypedArray("System.String", ["🎉"]))
+    assert strings == ["\ud83c\udf89"] and strings.element_type == "System.String"

@@ -707,8 +707,10 @@ def to_net(value: Any) -> Any:
         if value.isascii() or max(value) < "\U00010000":
             return value
         return "".join(_split_astral(c) if c > "\uffff" else c for c in value)
-    if type(value) is list and any(type(v) is str and to_net(v) is not v for v in value):
-        return [to_net(v) for v in value]  # a copy only when a string changes: arrays are shared by reference
+    if isinstance(value, list) and any(type(v) is str and to_net(v) is not v for v in value):
+        # A copy only when a string changes: arrays are otherwise shared by reference.
+        copy = [to_net(v) for v in value]
+        return TypedArray(value.element_type, copy) if isinstance(value, TypedArray) else copy
     return value
 
 
