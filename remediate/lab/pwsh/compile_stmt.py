@@ -295,6 +295,7 @@ def compile_function(unit: Unit, node: Any) -> Any:
     if params is not None and block is not None and any(c.type == "param_block" for c in block.children):
         return unit.refuse(node, "a function with both parameters after its name and a param block")
     code = compile_code(unit, params, block, name)  # `function F($a, $b) {}` declares what param() would
+    code.is_function = True
 
     def define(scope: Any, out: list) -> None:
         scope.functions[name.casefold()] = code
