@@ -1,15 +1,14 @@
-"""The host lock in the lab's executor (remediate/lab/agent_sim.py locked_apply, lab/state/lock.py, lab/ops/lock.py)
-against docs/agent-protocol.md "Locking"; templates/agent/lock.ps1 implements the same rules."""
+"""The host lock of the agent (templates/agent/lock.ps1: Invoke-LockedApply, the lock.* ops) run by the lab on a
+simulated host's lock file (lab/state/lock.py), against docs/agent-protocol.md "Locking"."""
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from agent_runner import at_first_op, execute
 
-from remediate.lab.agent_sim import execute
 from remediate.lab.host import SimHost
 from remediate.lab.state.lock import parse_record, utc_text
 from remediate.lab.state.registry import SimRegistry
@@ -125,21 +124,11 @@ def test_the_lock_is_released_after_a_stale_answer() -> None:
 
 def test_while_one_apply_holds_the_lock_a_second_is_refused() -> None:
     host = make_host()
-    inside, go_on = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        inside.set()
-        assert go_on.wait(10)
-
-    host.host_lock.on_acquired = hold
-    first: dict[str, Any] = {}
-    worker = threading.Thread(target=lambda: first.update(apply(host, lock("run-1", "alice@ws1"))))
-    worker.start()
-    assert inside.wait(10)
-    host.host_lock.on_acquired = None
-    second = apply(host, lock("run-2", "bob@ws2"))
-    go_on.set()
-    worker.join(10)
+    # The second apply runs while the first, holding the lock, is at its first op (the lab runs one command per
+    # host at a time, so the second command runs inside the first, as a second agent process would run beside it).
+    second: dict[str, Any] = {}
+    at_first_op(host, lambda: second.update(apply(host, lock("run-2", "bob@ws2"))))
+    first = apply(host, lock("run-1", "alice@ws1"))
     assert second["outcome"] == "locked"
     assert second["holder"]["run_id"] == "run-1" and second["holder"]["owner"] == "alice@ws1"
     assert first["outcome"] == "applied" and host.registry.get("HKLM", KEY, "A") == TWO
@@ -175,7 +164,7 @@ def test_a_bad_lock_is_a_lock_error_and_nothing_runs(bad: Any, message: str) -> 
 def test_lock_record_times_are_the_hosts_and_expiry_follows_ttl() -> None:
     host = make_host()
     seen: list[Any] = []
-    host.host_lock.on_acquired = lambda: seen.append(op(host, "lock.get", {}))
+    at_first_op(host, lambda: seen.append(op(host, "lock.get", {})))
     apply(host, lock(ttl=90))
     (held,) = seen
     acquired = datetime.strptime(held["acquired_utc"], "%Y-%m-%dT%H:%M:%SZ")
