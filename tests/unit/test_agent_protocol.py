@@ -1,6 +1,5 @@
-"""The lab's executor of the agent protocol (remediate/lab/agent_sim.py) against docs/agent-protocol.md.
-
-The PowerShell agent implements the same rules; these tables are the behaviour both must have.
+"""The agent (templates/agent.ps1.j2, templates/agent/registry.ps1) against docs/agent-protocol.md: read and apply
+mode, registry ops, errors, run by the lab's interpreter on a simulated host (tests/agent_runner.py).
 """
 
 from __future__ import annotations
@@ -8,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from agent_runner import AgentExit, execute
 
-from remediate.lab.agent_sim import OPS, MalformedRequest, canonical, equal, execute
+from remediate import agent
 from remediate.lab.host import SimHost
 from remediate.lab.state.registry import SimRegistry
 
@@ -259,19 +259,45 @@ def test_access_denied_uses_windows_message() -> None:
     {"version": 1, "mode": "apply", "ops": []},
 ])
 def test_malformed_request(request_: Any) -> None:
-    with pytest.raises(MalformedRequest):
-        execute(make_host(), request_)
+    # Not a protocol request: the agent writes no answer and exits 1 (docs/agent-protocol.md).
+    host = make_host()
+    with pytest.raises(AgentExit) as exited:
+        execute(host, request_)
+    assert exited.value.code == 1 and host.op_log == []
 
 
 def test_ops_table() -> None:
-    # Domains add their ops (each with its agent twin, test_agent_contract.py); these are always there.
-    assert {"facts", "registry.get", "registry.set", "registry.remove", "lock.get", "lock.release"} <= set(OPS)
+    # Domains add their ops (#op lines of templates/agent/*.ps1); these are always there.
+    names = {op.name for op in agent.agent_ops()}
+    assert {"facts", "registry.get", "registry.set", "registry.remove", "lock.get", "lock.release"} <= names
 
 
-def test_equality_is_canonical_json() -> None:
-    assert equal({"b": 1, "a": [1, "x"]}, {"a": [1, "x"], "b": 1})
-    assert equal(2, 2.0) and not equal(2, "2") and not equal(True, 1) and not equal("a", "A")
-    assert canonical({"b": "\u00e9\n", "a": None}) == '{"a":null,"b":"\\u00e9\\n"}'
+@pytest.mark.parametrize("stored, expect, equal", [
+    ({"type": "REG_MULTI_SZ", "data": ["1", "x"]}, {"data": ["1", "x"], "type": "REG_MULTI_SZ", "exists": True},
+     True),  # key order does not matter
+    ({"type": "REG_DWORD", "data": 2}, value("REG_DWORD", 2.0), True),  # integers compare by value
+    ({"type": "REG_DWORD", "data": 2}, value("REG_DWORD", "2"), False),
+    ({"type": "REG_DWORD", "data": 1}, value("REG_DWORD", True), False),
+    ({"type": "REG_SZ", "data": "a"}, value("REG_SZ", "A"), False),
+    ({"type": "REG_SZ", "data": "\u00e9\n"}, value("REG_SZ", "\u00e9\n"), True),
+])
+def test_equality_is_canonical_json(stored: dict[str, Any], expect: Any, equal: bool) -> None:
+    # The compare step's JSON equality (docs/agent-protocol.md, Apply mode 1), seen through stale vs applied.
+    host = make_host({"V": stored})
+    target = value("REG_SZ", "new")
+    answer = apply(host, {**change("c0", where("V"), expect, target), "expect": expect})
+    assert answer["outcome"] == ("applied" if equal else "stale"), answer
+
+
+def test_a_mismatch_names_both_values_in_canonical_json() -> None:
+    # Sorted keys, no spaces, non-ASCII and control characters escaped.
+    host = make_host({"V": {"type": "REG_SZ", "data": "x"}})
+    wrong_want = {**change("c0", where("V"), value("REG_SZ", "x"), value("REG_SZ", "\u00e9\n")),
+                  "want": {"type": "REG_SZ", "exists": True, "data": None}}
+    answer = apply(host, wrong_want)
+    assert answer["changes"][0]["error"]["message"] == (
+        'value did not converge: read back {"data":"\\u00e9\\n","exists":true,"type":"REG_SZ"}, '
+        'wanted {"data":null,"exists":true,"type":"REG_SZ"}')
 
 
 # ------------------------------------------------------------------------------------------------------ apply mode
