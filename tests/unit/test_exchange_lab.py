@@ -4,10 +4,10 @@ templates/agent/exchange.ps1 (same message texts, same patterns)."""
 from __future__ import annotations
 
 import pytest
+from agent_runner import run_op
 
 from remediate import agent
 from remediate.assets import asset_dir
-from remediate.lab.agent_sim import run_op
 from remediate.lab.host import SimHost
 from remediate.lab.causes.exchange import active_causes
 from remediate.lab.platforms import PLATFORM_STATE, facts_for
@@ -269,9 +269,8 @@ def test_the_agent_checks_smart_hosts_with_the_kinds_patterns():
         assert f"'{snapin}'" in PS1
 
 
-def test_the_agent_declares_the_labs_ops():
-    from remediate.lab.ops import exchange as lab_ops
-
+def test_the_agent_declares_the_exchange_ops():
     declared = {o.name for o in agent.agent_ops() if o.name.startswith("exchange.")}
-    assert declared == set(lab_ops.OPS)
-    assert lab_ops.WRITES == {name for name in declared if name.endswith((".set", ".set_ad_banner"))}
+    assert declared == {"exchange.sendconnector.get", "exchange.sendconnector.set", "exchange.receiveconnector.get",
+                        "exchange.receiveconnector.set", "exchange.receiveconnector.set_ad_banner",
+                        "exchange.remotedomain.get", "exchange.remotedomain.set"}

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from agent_runner import run_op
 
 from remediate.engine.model import Action
 from remediate.engine.plan import _action
-from remediate.lab.agent_sim import run_op
 from remediate.lab.host import SimHost
 from remediate.lab.causes.services import active_causes
 from remediate.lab.platforms import platform_state
