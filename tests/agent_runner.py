@@ -73,3 +73,20 @@ def at_first_op(host: Any, callback: Callable[[], None], op: str | None = None) 
             callback()
 
     host._watch_op = watching
+
+
+class OpError(Exception):
+    """An op's error answer, `{"type", "message"}`, raised by `call` (str: "TYPE: message")."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        self.type = error["type"]
+        self.message = error["message"]
+        super().__init__(f"{self.type}: {self.message}")
+
+
+def call(host: Any, op: str, args: Any) -> Any:
+    """The value the agent's op answers, or OpError with the agent's error type and message."""
+    result = run_op(host, {"op": op, "args": args})
+    if not result["ok"]:
+        raise OpError(result["error"])
+    return result["value"]

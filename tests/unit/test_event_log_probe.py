@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
+from agent_runner import OpError, call
 
 from remediate.lab.host import SimHost
-from remediate.lab.ops import OPS
-from remediate.lab.state import StateError
 from remediate.resources import KINDS, ResourceSpec
 from remediate.resources.base import FieldChange, Op
 from remediate.resources.event_log_probe import NAME_PATTERN, EventLogProbeSpec
@@ -97,7 +96,7 @@ def sim() -> SimHost:
 
 
 def count(sim: SimHost, **args: Any) -> Any:
-    return OPS["eventlog.count"](sim, {"log": "Application", "source": "MSExchangeTransport", "event_id": 4006,
+    return call(sim, "eventlog.count", {"log": "Application", "source": "MSExchangeTransport", "event_id": 4006,
                                        "since_minutes": 60, **args})
 
 
@@ -118,12 +117,12 @@ def test_lab_counts_in_the_window(sim: SimHost) -> None:
     ({"since_minutes": 0}, "argument 'since_minutes' must be a whole number 1..525600"),
 ])
 def test_lab_checks_arguments_as_the_agent_does(sim: SimHost, args: dict[str, Any], message: str) -> None:
-    with pytest.raises(StateError, match=message.replace(".", r"\.")) as caught:
+    with pytest.raises(OpError, match=message.replace(".", r"\.")) as caught:
         count(sim, **args)
-    assert caught.value.error_type == "InvalidArgument"
+    assert caught.value.type == "InvalidArgument"
 
 
 def test_lab_a_missing_log_is_an_error_not_zero(sim: SimHost) -> None:
-    with pytest.raises(StateError, match="the event log 'Directory Service' does not exist on this host") as caught:
+    with pytest.raises(OpError, match="the event log 'Directory Service' does not exist on this host") as caught:
         count(sim, log="Directory Service")
-    assert caught.value.error_type == "Failed"
+    assert caught.value.type == "Failed"

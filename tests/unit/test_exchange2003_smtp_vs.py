@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from agent_runner import OpError, call
 
 from remediate.assets import asset_dir
 from remediate.lab.host import SimHost
-from remediate.lab.ops import OPS
 from remediate.lab.causes.directory import active_causes
 from remediate.lab.platforms import facts_for, platform_state
 from remediate.lab.state import InvalidArgument, StateError
@@ -127,17 +127,17 @@ def ex2003(**state: Any) -> SimHost:
 def test_get_and_set_on_the_hosts_own_server() -> None:
     sim = ex2003()
     for server in ("", "EX1", "ex1"):
-        assert OPS["ex2003ad.get_smtp_vs"](sim, {"server": server, "instance": 1}) == {
+        assert call(sim, "ex2003ad.get_smtp_vs", {"server": server, "instance": 1}) == {
             "smart_host": None, "smart_host_type": 0}
-    OPS["ex2003ad.set_smtp_vs"](sim, {"server": "", "instance": 1, "smart_host": "[10.0.0.1]",
+    call(sim, "ex2003ad.set_smtp_vs", {"server": "", "instance": 1, "smart_host": "[10.0.0.1]",
                                       "smart_host_type": 2})
     assert sim.directory.get(1, "msExchSmtpSmartHost") == "[10.0.0.1]"
     writes = sim.directory.writes
-    OPS["ex2003ad.set_smtp_vs"](sim, {"server": "", "instance": 1, "smart_host": "[10.0.0.1]",
+    call(sim, "ex2003ad.set_smtp_vs", {"server": "", "instance": 1, "smart_host": "[10.0.0.1]",
                                       "smart_host_type": 2})
     assert sim.directory.writes == writes  # nothing differs, nothing written
-    OPS["ex2003ad.set_smtp_vs"](sim, {"server": "", "instance": 1, "smart_host": None, "smart_host_type": None})
-    assert OPS["ex2003ad.get_smtp_vs"](sim, {"server": "", "instance": 1}) == {
+    call(sim, "ex2003ad.set_smtp_vs", {"server": "", "instance": 1, "smart_host": None, "smart_host_type": None})
+    assert call(sim, "ex2003ad.get_smtp_vs", {"server": "", "instance": 1}) == {
         "smart_host": None, "smart_host_type": None}
 
 
@@ -159,9 +159,9 @@ OP_ERRORS = [
 @pytest.mark.parametrize("args,error,message", OP_ERRORS)
 def test_set_checks_like_the_agent(args: dict[str, Any], error: type[Exception], message: str) -> None:
     sim = ex2003()
-    with pytest.raises(error) as caught:
-        OPS["ex2003ad.set_smtp_vs"](sim, args)
-    assert str(caught.value) == message
+    with pytest.raises(OpError) as caught:
+        call(sim, "ex2003ad.set_smtp_vs", args)
+    assert (caught.value.type, caught.value.message) == (error.error_type, message)
     assert sim.directory.writes == 0
     if error is InvalidArgument:
         assert f"'{message}'" in PS or f'"{message}"' in PS  # the agent throws the very same text
@@ -172,8 +172,8 @@ def test_set_checks_like_the_agent(args: dict[str, Any], error: type[Exception],
 
 def test_a_host_without_exchange_2003_has_no_vs() -> None:
     sim = SimHost(name="ex19", facts=facts_for("win2019-ex2019", "ex19", []))
-    with pytest.raises(StateError, match="no Exchange server named 'EX19'"):
-        OPS["ex2003ad.get_smtp_vs"](sim, {"server": "", "instance": 1})
+    with pytest.raises(OpError, match="no Exchange server named 'EX19'"):
+        call(sim, "ex2003ad.get_smtp_vs", {"server": "", "instance": 1})
 
 
 # ------------------------------------------------------------------------------------------------- DS2MB
@@ -282,6 +282,6 @@ def test_no_hostile_string_is_a_smart_host_or_a_server(hostile_strings: dict[str
             Exchange2003SmtpVsSpec.model_validate({**BASE, "smart_host": text, "smart_host_type": 2})
         with pytest.raises(ValidationError):
             Exchange2003SmtpVsSpec.model_validate({**BASE, "server": text, "smart_host_type": 0})
-        with pytest.raises(InvalidArgument):
-            OPS["ex2003ad.set_smtp_vs"](sim, {"server": "", "instance": 1, "smart_host": text, "smart_host_type": 2})
+        with pytest.raises(OpError):
+            call(sim, "ex2003ad.set_smtp_vs", {"server": "", "instance": 1, "smart_host": text, "smart_host_type": 2})
     assert sim.directory.writes == 0

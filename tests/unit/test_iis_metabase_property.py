@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from agent_runner import OpError, call
 
 from remediate.assets import asset_dir
 from remediate.engine.model import Action
 from remediate.engine.plan import _action
 from remediate.lab.host import SimHost
-from remediate.lab.ops import OPS
 from remediate.lab.state import InvalidArgument, StateError
 from remediate.lab.state import metabase as state
 from remediate.lab.state.metabase import SimMetabase
@@ -214,9 +214,9 @@ OP_ERRORS = [
 
 @pytest.mark.parametrize("op,args,error,message", OP_ERRORS)
 def test_lab_ops_check_like_the_agent(op: str, args: Any, error: type[Exception], message: str) -> None:
-    with pytest.raises(error) as caught:
-        OPS[op](host(), args)
-    assert str(caught.value) == message
+    with pytest.raises(OpError) as caught:
+        call(host(), op, args)
+    assert (caught.value.type, caught.value.message) == (error.error_type, message)
     core = message == "args must be an object" or message.startswith("argument '")  # Get-TextArg's, in agent.ps1.j2
     if error is InvalidArgument and not core:
         assert f"'{message}'" in PS  # the agent throws the very same text
@@ -231,11 +231,11 @@ def test_agent_and_lab_share_patterns() -> None:
 def test_lab_op_round_trip_on_wire_values() -> None:
     sim = host()
     where = {"path": "/lm/smtpsvc/1", "property": "smarthost"}
-    assert OPS["metabase.get"](sim, where) == {"local": True, "type": "STRING", "value": "relay.contoso.com"}
-    OPS["metabase.clear"](sim, where)
-    assert OPS["metabase.get"](sim, where) == {"local": False}
-    OPS["metabase.set"](sim, {**where, "property": "RemoteSmtpPort", "type": "DWORD", "value": 4294967295})
-    assert OPS["metabase.get"](sim, {**where, "property": "RemoteSmtpPort"})["value"] == 4294967295
+    assert call(sim, "metabase.get", where) == {"local": True, "type": "STRING", "value": "relay.contoso.com"}
+    call(sim, "metabase.clear", where)
+    assert call(sim, "metabase.get", where) == {"local": False}
+    call(sim, "metabase.set", {**where, "property": "RemoteSmtpPort", "type": "DWORD", "value": 4294967295})
+    assert call(sim, "metabase.get", {**where, "property": "RemoteSmtpPort"})["value"] == 4294967295
 
 
 # ------------------------------------------------------------------------------------------------ playbook

@@ -7,13 +7,11 @@ from typing import Any
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
+from agent_runner import OpError, call
 
 from remediate.lab import symptoms
 from remediate.lab.host import SimHost
-from remediate.lab.ops import OPS
-from remediate.lab.ops.mail import NO_EXCHANGE, TRANSPORT_DOWN
 from remediate.lab.platforms import facts_for, platform_state
-from remediate.lab.state import StateError
 from remediate.lab.state.exchange import SHELL_MISSING
 from remediate.lab.state.mail import LAST_ERROR_2003, LAST_ERROR_MODERN
 from remediate.resources import KINDS, ResourceSpec
@@ -21,6 +19,9 @@ from remediate.resources.base import FieldChange, Op
 from remediate.resources.mail_queue_probe import MailQueueProbeSpec, stuck_queues
 
 KIND = KINDS["mail_queue_probe"]
+# The agent's texts (templates/agent/mail.ps1).
+NO_EXCHANGE = "Exchange is not installed on this host: it has no mail queues"
+TRANSPORT_DOWN = "the Microsoft Exchange Transport service is not running, so Get-Queue cannot read the queues"
 SPEC = TypeAdapter(ResourceSpec)
 
 
@@ -97,7 +98,7 @@ def host(platform: str, **state: Any) -> SimHost:
 def test_lab_2003_lists_the_links_with_the_stuck_one() -> None:
     sim = host("win2003-ex2003", services={"SMTPSVC": {"state": "stopped"}})
     symptoms.tick(sim)
-    value = OPS["queue.list"](sim, {})
+    value = call(sim, "queue.list", {})
     assert value["truncated"] is False and value["unavailable"] is None
     assert [queue["identity"] for queue in value["queues"]] == [
         "SMTP/1/Messages awaiting directory lookup", "SMTP/1/Local delivery", "SMTP/1/mx1.partner.example"]
@@ -108,7 +109,7 @@ def test_lab_2003_lists_the_links_with_the_stuck_one() -> None:
 def test_lab_2019_lists_get_queue_objects() -> None:
     sim = host("win2019-ex2019", defender={"exclusions": {"path": [], "process": []}})
     symptoms.tick(sim)
-    queues = OPS["queue.list"](sim, {})["queues"]
+    queues = call(sim, "queue.list", {})["queues"]
     assert queues[0] == {"identity": "EX\\Submission", "status": "Ready", "message_count": 0,
                          "next_hop": "Submission", "last_error": None}
     assert queues[1]["identity"] == "EX\\3" and queues[1]["status"] == "Retry"
@@ -116,17 +117,17 @@ def test_lab_2019_lists_get_queue_objects() -> None:
 
 
 def test_lab_errors_as_the_agent_gives_them() -> None:
-    with pytest.raises(StateError, match=NO_EXCHANGE):
-        OPS["queue.list"](SimHost(name="plain"), {})
-    with pytest.raises(StateError, match="args must be an object"):
-        OPS["queue.list"](host("win2019-ex2019"), None)
-    with pytest.raises(StateError, match=SHELL_MISSING):
-        OPS["queue.list"](SimHost(name="ex", facts=facts_for("win2019-ex2019", "ex", [])), {})
+    with pytest.raises(OpError, match=NO_EXCHANGE):
+        call(SimHost(name="plain"), "queue.list", {})
+    with pytest.raises(OpError, match="args must be an object"):
+        call(host("win2019-ex2019"), "queue.list", None)
+    with pytest.raises(OpError, match=SHELL_MISSING):
+        call(SimHost(name="ex", facts=facts_for("win2019-ex2019", "ex", [])), "queue.list", {})
 
 
 def test_lab_with_the_transport_stopped_answers_why_it_has_no_queues_and_the_probe_fails() -> None:
     down = host("win2012r2-ex2013", services={"MSExchangeTransport": {"state": "stopped"}})
-    value = OPS["queue.list"](down, {})
+    value = call(down, "queue.list", {})
     assert value == {"queues": [], "truncated": False, "unavailable": TRANSPORT_DOWN}
     assert not KIND.same(value, KIND.desired(spec()))
     assert KIND.changes(value, KIND.desired(spec())) == [FieldChange("unavailable", TRANSPORT_DOWN, None)]

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from agent_runner import OpError, call
 
 from remediate.assets import asset_dir
 from remediate.lab.host import SimHost
-from remediate.lab.ops import OPS
 from remediate.lab.causes.metabasefile import active_causes
 from remediate.lab.state import InvalidArgument, StateError
 from remediate.lab.state.metabase import XML_NAMESPACE, broken_xml, digest, healthy_xml, platform_defaults, problem
@@ -83,32 +83,32 @@ def test_restore_from_history_then_back_from_the_backup() -> None:
     sim = host(**CORRUPT)
     files = sim.metabase.files
     damaged = files.current
-    before = OPS["metabasefile.health"](sim, {"instance": 1})
+    before = call(sim, "metabasefile.health", {"instance": 1})
     assert before == {"healthy": False, "digest": digest(damaged), "problem": "unparseable"}
     assert active_causes(sim) == ["metabase-corrupt"]
 
-    OPS["metabasefile.restore_history"](sim, {"instance": 1})
-    assert OPS["metabasefile.health"](sim, {"instance": 1}) == {"healthy": True}
+    call(sim, "metabasefile.restore_history", {"instance": 1})
+    assert call(sim, "metabasefile.health", {"instance": 1}) == {"healthy": True}
     assert files.current == healthy_xml(11) and active_causes(sim) == []
     assert [name.rsplit("-", 1)[1] for name in files.backups] == [f"{digest(damaged)}.xml"]
-    OPS["metabasefile.restore_history"](sim, {"instance": 1})  # healthy: nothing to do
+    call(sim, "metabasefile.restore_history", {"instance": 1})  # healthy: nothing to do
     assert len(files.outages) == 1
 
-    OPS["metabasefile.restore_backup"](sim, {"digest": before["digest"]})
-    assert OPS["metabasefile.health"](sim, {"instance": 1}) == before
+    call(sim, "metabasefile.restore_backup", {"digest": before["digest"]})
+    assert call(sim, "metabasefile.health", {"instance": 1}) == before
     assert len(files.backups) == 2 and len(files.outages) == 2
-    OPS["metabasefile.restore_backup"](sim, {"digest": before["digest"]})  # already in place
+    call(sim, "metabasefile.restore_backup", {"digest": before["digest"]})  # already in place
     assert len(files.outages) == 2
 
 
 def test_a_missing_file_is_restored_but_never_deleted_again() -> None:
     sim = host(current="missing")
-    assert OPS["metabasefile.health"](sim, {"instance": 1}) == {"healthy": False, "digest": None,
+    assert call(sim, "metabasefile.health", {"instance": 1}) == {"healthy": False, "digest": None,
                                                                  "problem": "missing"}
-    OPS["metabasefile.restore_history"](sim, {"instance": 1})
+    call(sim, "metabasefile.restore_history", {"instance": 1})
     assert sim.metabase.files.current == healthy_xml(12) and sim.metabase.files.backups == {}
-    with pytest.raises(InvalidArgument, match="a rollback does not delete the file"):
-        OPS["metabasefile.restore_backup"](sim, {"digest": None})
+    with pytest.raises(OpError, match="a rollback does not delete the file"):
+        call(sim, "metabasefile.restore_backup", {"digest": None})
 
 
 OP_ERRORS = [
@@ -128,9 +128,9 @@ OP_ERRORS = [
 @pytest.mark.parametrize("op,args,error,message", OP_ERRORS)
 def test_ops_check_like_the_agent(op: str, args: Any, error: type[Exception], message: str) -> None:
     sim = host(**CORRUPT)
-    with pytest.raises(error) as caught:
-        OPS[op](sim, args)
-    assert str(caught.value) == message
+    with pytest.raises(OpError) as caught:
+        call(sim, op, args)
+    assert (caught.value.type, caught.value.message) == (error.error_type, message)
     assert sim.metabase.files.outages == []
     assert message.split(" with sha256 ")[0] in PS
 
@@ -138,9 +138,9 @@ def test_ops_check_like_the_agent(op: str, args: Any, error: type[Exception], me
 def test_no_healthy_history_copy_is_an_error_and_changes_nothing() -> None:
     sim = host(current="unparseable", history=[{"version": [3, 0], "content": "missing-smtp-node"}])
     before = sim.metabase.files.current
-    with pytest.raises(StateError, match="no History copy of MetaBase.xml is healthy") as caught:
-        OPS["metabasefile.restore_history"](sim, {"instance": 1})
-    assert str(caught.value).split(" (")[0] in PS
+    with pytest.raises(OpError, match="no History copy of MetaBase.xml is healthy") as caught:
+        call(sim, "metabasefile.restore_history", {"instance": 1})
+    assert caught.value.message.split(" (")[0] in PS
     assert sim.metabase.files.current == before and sim.metabase.files.backups == {}
 
 
