@@ -88,6 +88,9 @@ def test_hostile_strings_are_refused_or_verbatim(hostile_strings: dict[str, str]
 @pytest.fixture
 def sim() -> SimHost:
     host = SimHost(name="ex03", facts={"hostname": "EX03", "exchange_version": "6.5.7638.1"})
+    # No firewall API and no Windows Firewall service: no event-4006 cause, so the simulated minute that each agent
+    # command lets pass (symptoms.tick) logs no event of its own.
+    host.firewall.load({"api": "none"})
     host.mail.load({"clock": "2026-11-27T20:00:00Z", "events": [
         {"minutes_ago": 90, "source": "MSExchangeTransport", "event_id": 4006},
         {"minutes_ago": 20, "source": "MSExchangeTransport", "event_id": 4006},

@@ -122,7 +122,7 @@ def test_lab_errors_as_the_agent_gives_them() -> None:
     with pytest.raises(OpError, match="args must be an object"):
         call(host("win2019-ex2019"), "queue.list", None)
     with pytest.raises(OpError, match=SHELL_MISSING):
-        call(SimHost(name="ex", facts=facts_for("win2019-ex2019", "ex", [])), "queue.list", {})
+        call(host("win2019-ex2019", exchange={"shell": None}), "queue.list", {})
 
 
 def test_lab_with_the_transport_stopped_answers_why_it_has_no_queues_and_the_probe_fails() -> None:

@@ -11,6 +11,7 @@ from agent_runner import OpError, call
 
 from remediate.assets import asset_dir
 from remediate.lab.host import SimHost
+from remediate.lab.platforms import platform_state
 from remediate.lab.causes.metabasefile import active_causes
 from remediate.lab.state import InvalidArgument, StateError
 from remediate.lab.state.metabase import XML_NAMESPACE, broken_xml, digest, healthy_xml, platform_defaults, problem
@@ -69,6 +70,8 @@ def test_agent_reports_the_same_problems() -> None:
 def host(**files: Any) -> SimHost:
     sim = SimHost(name="ex1")
     sim.metabase.load(platform_defaults())
+    # IIS Admin and its dependents: restoring MetaBase.xml stops and starts them (Copy-MetabaseWithIisStopped).
+    sim.services.load(platform_state("win2003-ex2003")["services"])
     if files:
         sim.metabase.load({"files": files})
     return sim
