@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from agent_runner import OpError, call
 
 from remediate.assets import asset_dir
-from remediate.lab.ops import smtp as lab_smtp
+from remediate.lab.host import SimHost
+from remediate.lab.platforms import facts_for
 from remediate.lab.smtp import mask
-from remediate.lab.state import InvalidArgument
 from remediate.resources.smtp_banner_probe import (
     HOST_PATTERN,
     MASKED_PATTERN,
@@ -176,6 +177,11 @@ def server() -> Iterator[Any]:
         sock.close()
 
 
+def probe(args: Any) -> Any:
+    """The agent's smtp.probe on a Windows Server 2019 host of the lab: a real TCP connection (TcpClient) from it."""
+    return call(SimHost(name="probe", facts=facts_for("win2019-ex2019", "probe", [])), "smtp.probe", args)
+
+
 @pytest.mark.parametrize("greeting, ehlo, expected", [
     (EX2003, EHLO_OK, "ok"),
     (mask(EX2003), ["500 5.5.1 Command unrecognized"], "masked"),
@@ -185,7 +191,7 @@ def server() -> Iterator[Any]:
 ])
 def test_lab_op_reads_real_sockets(server: Any, greeting: str | None, ehlo: list[str], expected: str) -> None:
     port = server(greeting, ehlo)
-    value = lab_smtp.op_probe(object(), {"host": "127.0.0.1", "port": port, "timeout_ms": 300})
+    value = probe({"host": "127.0.0.1", "port": port, "timeout_ms": 300})
     assert value["classification"] == expected and value["connected"] is True
     if greeting is not None:
         assert value["banner"] == greeting.split("\r\n")[0] and value["ehlo"] == ehlo
@@ -195,13 +201,13 @@ def test_lab_op_refused_and_foreign_targets() -> None:
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))  # bound, not listening: refused
     try:
-        value = lab_smtp.op_probe(object(), {"host": "127.0.0.1", "port": holder.getsockname()[1], "timeout_ms": 300})
+        value = probe({"host": "127.0.0.1", "port": holder.getsockname()[1], "timeout_ms": 300})
     finally:
         holder.close()
     assert value == {"connected": False, "banner": None, "ehlo": [], "classification": "unreachable",
                      "banner_ok": False, "masked": False, "error": "connection refused"}
     # The lab reaches loopback only: nothing leaves the machine.
-    value = lab_smtp.op_probe(object(), {"host": "192.0.2.10", "port": 25, "timeout_ms": 300})
+    value = probe({"host": "192.0.2.10", "port": 25, "timeout_ms": 300})
     assert value["classification"] == "unreachable" and value["error"] == "socket error NetworkUnreachable"
 
 
@@ -214,9 +220,9 @@ def test_lab_op_refused_and_foreign_targets() -> None:
     ("args", "args must be an object"),
 ])
 def test_lab_op_argument_errors(args: Any, message: str) -> None:
-    with pytest.raises(InvalidArgument) as caught:
-        lab_smtp.op_probe(object(), args)
-    assert str(caught.value) == message
+    with pytest.raises(OpError) as caught:
+        probe(args)
+    assert (caught.value.type, caught.value.message) == ("InvalidArgument", message)
 
 
 # ------------------------------------------------------------------------------- parity with the PowerShell op
@@ -248,5 +254,5 @@ def test_the_shared_hostile_corpus_is_refused_as_a_target(hostile_strings: dict[
     for key, text in hostile_strings.items():
         with pytest.raises(ValidationError):
             SmtpBannerProbeSpec(kind="smtp_banner_probe", target=text)
-        with pytest.raises(InvalidArgument):
-            lab_smtp.op_probe(object(), {"host": text, "port": 25, "timeout_ms": 100})
+        with pytest.raises(OpError, match="^InvalidArgument: "):
+            probe({"host": text, "port": 25, "timeout_ms": 100})
