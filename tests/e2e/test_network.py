@@ -17,10 +17,12 @@ from typing import Any
 
 import asyncssh
 import pytest
+from agent_runner import call
 
 from remediate.assets import asset_dir
 from remediate.lab.fleet import ROUTER_USER, Lab
-from remediate.lab.ops.smtp import probe
+from remediate.lab.host import SimHost
+from remediate.lab.platforms import facts_for
 from remediate.transport.ios_lock import alias_name
 
 BOOKS = asset_dir("playbooks")
@@ -181,6 +183,13 @@ def test_the_router_pages_without_terminal_length_0(net: Lab) -> None:
 
     text = asyncio.run(session())
     assert text.count(" --More-- ") == 1 and "Building configuration..." in text and "\r\nend\r\n" in text
+
+
+def probe(host: str, port: int, timeout_ms: int) -> dict[str, Any]:
+    """The agent's smtp.probe from a host outside the lab's network (a plain Windows Server 2019 host, which does
+    not bring the lab's listeners in step before it connects: the tests call lab.network.sync() where they must)."""
+    prober = SimHost(name="prober", facts=facts_for("win2019-ex2019", "prober", []))
+    return call(prober, "smtp.probe", {"host": host, "port": port, "timeout_ms": timeout_ms})
 
 
 def test_host_listeners_follow_the_simulated_state(make_lab: Callable[..., Lab]) -> None:

@@ -1,6 +1,6 @@
-"""The agent (PowerShell) and the lab's executor implement one protocol: same op table, and the agent runs no code
-that comes from a request. Grep-level checks on the rendered script; its grammar is checked in
-test_agent_script_parses.py and the executor's semantics in test_agent_sim.py."""
+"""The agent's op table is its `#op` declarations, and the agent runs no code that comes from a request. Grep-level
+checks on the rendered script; its grammar is checked in test_agent_script_parses.py and its protocol semantics
+(run by the lab's interpreter) in test_agent_protocol.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 
 from remediate import agent
 from remediate.assets import asset_dir
-from remediate.lab import agent_sim
 
 SCRIPT = agent.render_script()
 # The script without its comment lines (it has no trailing comments): comments may name what the code avoids.
@@ -24,8 +23,9 @@ def script_ops() -> set[str]:
     return set(re.findall(r"^\s*'([^']+)' \{\s*$", body, re.MULTILINE))
 
 
-def test_op_tables_are_equal() -> None:
-    assert script_ops() == set(agent_sim.OPS)
+def test_op_table_is_the_op_declarations() -> None:
+    # The lab watches ops by the same declarations (remediate.lab.host), so the op log sees every op the table has.
+    assert script_ops() == {op.name for op in agent.agent_ops()}
     assert len(script_ops()) >= 4
 
 
