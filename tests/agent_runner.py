@@ -3,8 +3,7 @@
 What the controller does over WinRM, minus the network: the agent's command line and stdin
 (`remediate.agent.command_line`, `build_stdin`) go to `SimHost.run_command`, which runs the received script under
 the lab's PowerShell interpreter over the host's simulated Windows; the answer is read back with the controller's
-own `parse_answer`. Tests that used to call the Python twin (remediate/lab/agent_sim.py) call these instead, so
-every answer they check is the agent's.
+own `parse_answer`. Every answer a test checks through these is the agent's.
 
 A command that exits non-zero (no answer: a request the agent refuses as malformed, or a lab refusal) raises
 `AgentExit` carrying the exit code and stderr.

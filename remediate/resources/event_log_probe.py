@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from remediate.resources.base import FieldChange, Op, ResourceKind, WholeNumber
 
-# The agent's pattern (templates/agent/mail.ps1, Get-MailNameArg) and the lab's (remediate/lab/ops/mail.py).
+# The agent's pattern (templates/agent/mail.ps1, Get-MailNameArg).
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$"
 DEFAULT_WINDOW_MINUTES = 1440
 

@@ -1,7 +1,7 @@
-"""The simulated hosts' state (registry, ...), held in Python and shared by the lab's executor of the agent protocol.
+"""The simulated hosts' state (registry, ...), held in Python, under the lab's simulations of Windows.
 
-Errors raised by the state carry the agent protocol's error type (`docs/agent-protocol.md`, "Answer"), so that the
-executor (`remediate/lab/agent_sim.py`) answers with the same type and message as `templates/agent.ps1.j2` would.
+Errors raised by the state carry the agent protocol's error type (`docs/agent-protocol.md`, "Answer"): a state
+operation that is refused says what the agent would answer for it.
 The state modules import these classes from here; this module imports none of them (no import cycle).
 """
 
