@@ -248,7 +248,7 @@ _FRAGMENTS_LINE = re.compile(r"(?m)^# fragments: (.*)$")
 def is_genuine_script(text: str) -> bool:
     """Whether `text` is exactly an assembly `render_script` makes (the whole agent or any per-request one): the
     script names its fragments on its `# fragments:` line; it is genuine if rendering those gives the same text.
-    For a fast executor that knows only the genuine agent (the lab's Python twin)."""
+    `remediate debug` says with it whether a recorded script is the agent."""
     match = _FRAGMENTS_LINE.search(text)
     if match is None:
         return False

@@ -126,7 +126,7 @@ class SimHost:
     fail_ops: set[str] = field(default_factory=set)
     fail_after: dict[str, int] = field(default_factory=dict)
     on_op: Callable[[str], None] | None = None  # test hook: called with each op's name as the agent starts it
-    writes: int = 0  # write ops attempted (lab.ops.WRITE_OPS), successful or not
+    writes: int = 0  # write ops the agent started, successful or not
     host_lock: SimHostLock = field(default_factory=SimHostLock)  # the agent's lock file (lab/state/lock.py)
 
     def __post_init__(self) -> None:

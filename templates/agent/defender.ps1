@@ -1,5 +1,4 @@
 # Microsoft Defender Antivirus exclusions (remediate/resources/defender_exclusion.py): one entry per op.
-# Lab twin: remediate/lab/ops/defender.py.
 #op defender.get Get-DefenderExclusion
 #op defender.add Add-DefenderExclusion
 #op defender.remove Remove-DefenderExclusion

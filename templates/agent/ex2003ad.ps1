@@ -1,7 +1,6 @@
 # Exchange 2000/2003: the SMTP virtual server's smart host on its Active Directory object, where it is mastered
 # (DS2MB copies it into the metabase; KB 321757). Contract: the docstring of
-# remediate/resources/exchange2003_smtp_vs.py; the lab's twin is remediate/lab/ops/directory.py, with the same
-# checks in the same order and the same messages. The object is found by two searches below the configuration
+# remediate/resources/exchange2003_smtp_vs.py. The object is found by two searches below the configuration
 # naming context; the only request values in an LDAP filter are the checked server name and instance number,
 # escaped per RFC 4515 all the same. Values are written through DirectoryEntry.Properties, as data.
 #op ex2003ad.get_smtp_vs Get-AdSmtpVirtualServer

@@ -1,6 +1,5 @@
 # Exchange 2007-2019 transport objects through the Exchange Management Shell cmdlets: send connectors, receive
-# connectors, remote domains. The lab's twin is remediate/lab/ops/exchange.py, with the same checks in the same
-# order and the same messages. Cmdlets get their parameters by splatting a hashtable built from checked request
+# connectors, remote domains. Cmdlets get their parameters by splatting a hashtable built from checked request
 # fields, so a request value is only ever a parameter value (a connector named "x'; Remove-Item" is a name).
 # Values read back are in the kinds' wire form: SmartHosts lowercase, IPs as [a.b.c.d], sorted (a set).
 #op exchange.sendconnector.get Get-ExchangeSendConnector

@@ -1,5 +1,5 @@
 # Windows Firewall rules remediate owns, found by display name (remediate/resources/firewall_rule.py).
-# Lab twin: remediate/lab/ops/firewall.py. Names are compared here, never passed as a -DisplayName pattern:
+# Names are compared here, never passed as a -DisplayName pattern:
 # Get-NetFirewallRule reads * ? [ ] in a name as wildcards and would match other rules.
 #op firewall.get Get-FirewallRuleState
 #op firewall.set Set-FirewallRuleState

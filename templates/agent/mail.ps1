@@ -1,7 +1,6 @@
 # The symptoms of event 4006, read only: how often an event was logged lately, and the mail queues.
-# Probes remediate/resources/event_log_probe.py and mail_queue_probe.py; lab twin remediate/lab/ops/mail.py, with
-# the same checks in the same order and the same messages. Names from the request reach the cmdlets only as
-# parameter values (splatted), and the name pattern leaves out the wildcard characters * ? [ ].
+# Probes remediate/resources/event_log_probe.py and mail_queue_probe.py. Names from the request reach the cmdlets
+# only as parameter values (splatted), and the name pattern leaves out the wildcard characters * ? [ ].
 #op eventlog.count Get-EventLogCount
 #op queue.list Get-MailQueueList
 

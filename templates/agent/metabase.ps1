@@ -1,6 +1,5 @@
 # IIS 5/6 SMTP metabase properties over ADSI (IIS://localhost/SmtpSvc[/n]). Contract: the docstring of
-# remediate/resources/iis_metabase_property.py; the lab's twin is remediate/lab/ops/metabase.py, with the same
-# checks in the same order and the same messages. The ADSI path is built from the checked path's instance
+# remediate/resources/iis_metabase_property.py. The ADSI path is built from the checked path's instance
 # number only; the property name is checked to be letters and digits; values go to Put as data.
 #op metabase.get Get-MetabaseProperty
 #op metabase.set Set-MetabaseProperty

@@ -1,6 +1,5 @@
 # IIS 6's MetaBase.xml: is it healthy, and restore it from History (or from remediate's backup on rollback).
-# Contract: the docstring of remediate/resources/metabase_health.py; the lab's twin is
-# remediate/lab/ops/metabasefile.py, with the same checks in the same order and the same messages. Paths are
+# Contract: the docstring of remediate/resources/metabase_health.py. Paths are
 # fixed below %SystemRoot%\System32\inetsrv; the only request values are an instance number and a sha256 digest,
 # both checked before use.
 #op metabasefile.health Get-MetabaseFileHealth

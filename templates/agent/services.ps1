@@ -1,4 +1,4 @@
-# Windows services (remediate/resources/windows_service.py). Lab twin: remediate/lab/ops/services.py.
+# Windows services (remediate/resources/windows_service.py).
 #op service.get Get-ServiceState
 #op service.set Set-ServiceState
 

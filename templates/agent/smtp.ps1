@@ -1,7 +1,6 @@
 # SMTP probe (docs/agent-protocol.md: smtp.probe): from this host, connect to an SMTP server, read its banner and
-# its EHLO answer, and classify them exactly as remediate/resources/smtp_banner_probe.py `classify` does (the lab
-# twin is remediate/lab/ops/smtp.py). TcpClient works on PowerShell 2.0 / .NET 2.0 (Windows Server 2003), where
-# Test-NetConnection does not exist. The host name is data for BeginConnect, never part of a command line.
+# its EHLO answer, and classify them exactly as remediate/resources/smtp_banner_probe.py `classify` does. TcpClient
+# works on PowerShell 2.0 / .NET 2.0 (Windows Server 2003), where Test-NetConnection does not exist. The host name is data for BeginConnect, never part of a command line.
 #op smtp.probe Invoke-SmtpProbe
 
 function Get-SmtpIntArg

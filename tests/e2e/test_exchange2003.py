@@ -111,14 +111,17 @@ def test_smart_host_fix_reaches_the_metabase_through_ds2mb(scenario_lab, cli):
 
 
 def test_metabase_restore_keeps_a_backup_named_by_digest_and_restarts_iis(scenario_lab, cli):
-    files = scenario_lab.hosts["ex2003-metabase"].sim.metabase.files
+    sim = scenario_lab.hosts["ex2003-metabase"].sim
+    files = sim.metabase.files
     damaged = files.current
     code, result = cli.json("apply", *plan_args()[1:], "--limit", "ex2003-metabase", "--yes")
     assert code == 0, result
     assert files.current == files.history[1][2]  # the newest History copy that parses (12 is damaged too)
     (name,) = files.backups
     assert name.startswith("MetaBase-") and name.endswith(f"-{digest(damaged)}.xml") and files.backups[name] == damaged
-    assert files.outages == [["IISADMIN", "SMTPSVC", "W3SVC"]]
+    stopped = [name for action, name, error in sim.services.scm_log if action == "stop" and error is None]
+    started = [name for action, name, error in sim.services.scm_log if action == "start" and error is None]
+    assert stopped[-1] == "IISADMIN" and set(stopped) == set(started) == {"IISADMIN", "SMTPSVC", "W3SVC"}
     code, _ = cli.json("rollback", result["run_id"])
     assert code == 0
     assert files.current == damaged
@@ -129,13 +132,14 @@ def test_metabase_without_a_good_history_copy_fails_and_changes_nothing(make_lab
     lab = make_lab({"h": {"state": {"metabase": {"files": {
         "history": [{"version": [3, 0], "content": "missing-smtp-node"}], "current": "unparseable"}}}}},
         platform=PLATFORM)
-    files = lab.hosts["h"].sim.metabase.files
+    sim = lab.hosts["h"].sim
+    files = sim.metabase.files
     before = files.current
     code, result = cli.json("apply", "-p", BOOKS[2], "--yes")
     assert code == 1
     host = result["hosts"][0]
     assert host["outcome"] == "reverted" and "no History copy" in host["message"]
-    assert files.current == before and files.outages == []
+    assert files.current == before and sim.services.scm_log == []
 
 
 # ------------------------------------------------------------------------------------ DS2MB and inheritance

@@ -30,21 +30,14 @@ LAYERS = ["remediate.lab.wsman", "remediate.lab.host", "remediate.lab.pwsh", "re
 PRODUCT_ALLOWED: dict[str, tuple[str, ...]] = {
     # The wire contract between controller and host (command line, stdin framing, answer framing): the lab plays
     # the host, so it must speak it; a framing bug is caught by the real WinRM client talking to the lab.
-    # compat renders the agent to list what it uses. The twin (agent_sim, ops) reads the protocol version.
-    "remediate.agent": ("remediate.lab.host", "remediate.lab.agent_sim", "remediate.lab.ops",
-                        "remediate.lab.compat"),
+    # compat renders the agent to list what it uses.
+    "remediate.agent": ("remediate.lab.host", "remediate.lab.compat"),
     # Infrastructure that models nothing of Windows: error types shown to lab users, private-file writing for keys
     # and credentials, the YAML loader of scenario files.
     "remediate.errors": ("remediate.lab",),
     "remediate.securefiles": ("remediate.lab",),
     "remediate.yamlsrc": ("remediate.lab",),
 }
-# The Python twin of the agent (remediate/lab/agent_sim.py, remediate/lab/ops/) re-expresses the agent, which is
-# product code: its argument checks are the agent's, whose patterns the product's resource modules define. It is
-# not a model of Windows and issue 18 replaces it with the real agent under the interpreter; until it is deleted it
-# may import them. Nothing else in the lab may.
-TWIN = ("remediate.lab.agent_sim", "remediate.lab.ops")
-TWIN_MAY_IMPORT = ("remediate.resources.",)
 
 
 def _module_name(path: Path) -> str:
@@ -196,8 +189,7 @@ def test_the_lab_shares_no_code_with_the_product() -> None:
                 continue
             allowed = next((users for name, users in PRODUCT_ALLOWED.items()
                             if target == name or target.startswith(name + ".")), ())
-            twin = module.startswith(TWIN) and target.startswith(TWIN_MAY_IMPORT)
-            if not twin and not any(module == u or module.startswith(u + ".") for u in allowed):
+            if not any(module == u or module.startswith(u + ".") for u in allowed):
                 wrong.append(f"{MODULES[module].relative_to(ROOT.parent)}:{line}: {module} imports {target}")
     assert wrong == []
 

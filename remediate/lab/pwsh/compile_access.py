@@ -9,6 +9,7 @@ from typing import Any
 from remediate.lab.pwsh import members
 from remediate.lab.pwsh import ops_bridge as ops
 from remediate.lab.pwsh.functions import compile_code
+from remediate.lab.pwsh.names import comma_after_type
 from remediate.lab.pwsh.objects import ScriptBlock, TypeLiteral, collect, unvoid
 from remediate.lab.pwsh.registry import Unit, compile_expr, compile_stmt, expr, named, text
 from remediate.lab.windows import clr
@@ -69,7 +70,6 @@ def compile_arguments(unit: Unit, node: Any | None) -> list[Any]:
         listing = next((c for c in node.children if c.type == "argument_expression_list"), None)
     if listing is None:
         return []
-    from remediate.lab.pwsh.compile_expr import comma_after_type
     nodes: list[Any] = []
     for child in named(listing):
         nodes.extend(comma_after_type(child) or [child])

@@ -12,7 +12,7 @@ from typing import Any
 from remediate.lab.pwsh import ops_bridge as ops
 from remediate.lab.pwsh.objects import VOID, TypeLiteral, unvoid
 from remediate.lab.pwsh.compile_assign import compile_increment
-from remediate.lab.pwsh.names import WRAPPERS, type_spec_text, unwrap, variable_name
+from remediate.lab.pwsh.names import WRAPPERS, comma_after_type, type_spec_text, unwrap, variable_name
 from remediate.lab.pwsh.registry import Unit, compile_expr, expr, text
 from remediate.lab.pwsh.variables import make_reader
 from remediate.lab.windows import clr
@@ -97,24 +97,6 @@ def compile_unary(unit: Unit, node: Any) -> Any:
     if op in ("-join", "-split"):
         return lambda scope: ops.unary(op, unvoid(operand(scope)), scope)
     return unit.refuse(node, f"the unary operator '{op}'")
-
-
-def comma_after_type(node: Any) -> list[Any] | None:
-    """The elements of `[T], X, ...` where tree-sitter-powershell reads a cast of a unary comma (`[T] (,X)`).
-
-    PowerShell reads a type literal followed by a comma as the first element of an array (and, in a method's
-    argument list, as the first argument: `[Array]::CreateInstance([object], $n)`), never as a cast of `,X`.
-    """
-    node = unwrap(node)
-    if node.type == "expression_with_unary_operator" and node.children[0].type == "cast_expression":
-        node = node.children[0]
-    if node.type != "cast_expression":
-        return None
-    operand = unwrap(node.children[-1])
-    if operand.type != "expression_with_unary_operator" or text(operand.children[0]) != ",":
-        return None
-    rest = operand.children[-1]
-    return [node.children[0], *(comma_after_type(rest) or [rest])]
 
 
 @expr("cast_expression")

@@ -39,3 +39,21 @@ def unwrap(node: Any) -> Any:
             node = node.named_children[0]
         else:
             return node
+
+
+def comma_after_type(node: Any) -> list[Any] | None:
+    """The elements of `[T], X, ...` where tree-sitter-powershell reads a cast of a unary comma (`[T] (,X)`).
+
+    PowerShell reads a type literal followed by a comma as the first element of an array (and, in a method's
+    argument list, as the first argument: `[Array]::CreateInstance([object], $n)`), never as a cast of `,X`.
+    """
+    node = unwrap(node)
+    if node.type == "expression_with_unary_operator" and node.children[0].type == "cast_expression":
+        node = node.children[0]
+    if node.type != "cast_expression":
+        return None
+    operand = unwrap(node.children[-1])
+    if operand.type != "expression_with_unary_operator" or operand.children[0].text.decode() != ",":
+        return None
+    rest = operand.children[-1]
+    return [node.children[0], *(comma_after_type(rest) or [rest])]

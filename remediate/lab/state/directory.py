@@ -74,10 +74,6 @@ class SimDirectory:
         with self.lock:
             return sorted(self._vs)
 
-    def has_vs(self, instance: int) -> bool:
-        with self.lock:
-            return instance in self._vs
-
     def get(self, instance: int, attribute: str) -> Any | None:
         with self.lock:
             return copy.deepcopy(self._vs[instance].get(attribute))
@@ -91,13 +87,6 @@ class SimDirectory:
             else:
                 attrs[attribute] = check_attribute_value(attribute, value)
             self.writes += 1
-
-    def distinguished_name(self, server: str, instance: int) -> str:
-        with self.lock:
-            lay = self.layout
-            return (f"CN={instance},CN=SMTP,CN=Protocols,CN={server},CN=Servers,CN={lay['administrative_group']},"
-                    f"CN=Administrative Groups,CN={lay['organization']},CN=Microsoft Exchange,CN=Services,"
-                    f"CN=Configuration,{lay['domain']}")
 
     # ----------------------------------------------------------------------------------------------- DS2MB
 

@@ -22,8 +22,8 @@ Lab-only facts about the world around the server, for `causes()` (the symptoms t
 under the reserved `.invalid` top-level domain (RFC 2606) never answers, and a remote domain may say
 `peer_reads_tnef: false`.
 
-`shell` names the registered Exchange snap-in; a host without one (Exchange 2003, plain Windows) refuses every op
-with SHELL_MISSING, as the agent does when it finds no snap-in to load. Thread-safe: every public method holds
+`shell` names the registered Exchange snap-in (None on Exchange 2003 and plain Windows hosts: the snap-in layer,
+remediate/lab/windows/snapins.py, then has none to load). Thread-safe: every public method holds
 `lock`; `writes` counts successful Set- calls.
 """
 
@@ -46,8 +46,8 @@ SNAPINS = (SNAPIN_2013, SNAPIN_2010, SNAPIN_2007)
 SERVER_TOKEN = "{server}"
 DEFAULT_FRONTEND = "Default Frontend "
 
-# Messages shared with the agent, word for word.
-SHELL_MISSING = "the Exchange Management Shell is not installed on this host: no Exchange snap-in is registered"
+# What the lab's Set- cmdlets answer to a value Exchange refuses (the lab's wording: Exchange's own texts are not
+# quoted in its documentation; the agent reports whatever text the error carries).
 SMART_HOSTS_REQUIRED = "Set-SendConnector: SmartHosts must be given, not empty, in the same call that sets " \
                        "DNSRoutingEnabled to $false"
 DNS_ROUTING_MUST_BE_FALSE = "Set-SendConnector: a connector with SmartHosts must have DNSRoutingEnabled $false " \
@@ -80,15 +80,6 @@ def is_host_name(text: str) -> bool:
 def smart_host_problem(text: str) -> str:
     return (f"smart host '{text}' must be a lowercase host name such as relay.contoso.com or an IPv4 literal "
             "in brackets such as [10.0.0.25]")
-
-
-def wire_smart_hosts(hosts: list[str]) -> list[str]:
-    """How the agent reports SmartHosts: lowercase, IPs in brackets, sorted ordinally (compared as a set)."""
-    out = []
-    for host in hosts:
-        text = host.lower()
-        out.append(f"[{text}]" if IPV4.fullmatch(text) else text)  # the agent brackets a bare IPv4 address
-    return sorted(out)
 
 
 def same_name(left: str, right: str) -> bool:
@@ -148,13 +139,6 @@ class SimExchange:
         self._send: list[_SendConnector] = []
         self._receive: list[_ReceiveConnector] = []
         self._remote: list[_RemoteDomain] = []
-
-    # ------------------------------------------------------------------------------------------------ the shell
-
-    def require_shell(self) -> None:
-        with self.lock:
-            if self.shell not in SNAPINS:
-                raise StateError(SHELL_MISSING)
 
     # ------------------------------------------------------------------------------------------ send connectors
 
@@ -232,10 +216,6 @@ class SimExchange:
         return _found(found, "receive connector", identity)
 
     # --------------------------------------------------------------------------------------------- remote domains
-
-    def remote_domain_tnef(self, name: str) -> bool | None:
-        with self.lock:
-            return self._find_remote(name).tnef_enabled
 
     def set_remote_domain_tnef(self, name: str, tnef_enabled: bool | None) -> None:
         with self.lock:

@@ -1,8 +1,7 @@
-"""The simulated host lock: the lab's twin of the agent's lock file (templates/agent/lock.ps1).
-
-`content` is the file's text (None: no file), kept in the host's file system (lab/state/files.py). `mutex` stands
-for the exclusive handle the agent opens (FileShare None), so taking over and releasing behave as atomically as on Windows. Records and messages are the agent's:
-`{"acquired_utc", "expires_utc", "owner", "run_id"}` as canonical JSON in the file, plus `expired` in answers.
+"""The host lock file as scenarios and tests see it: <CommonApplicationData>\\remediate\\apply.lock on the host's
+volume (lab/state/files.py), which the agent itself opens, writes and deletes through System.IO under the
+interpreter. Its record is the one docs/agent-protocol.md defines: `{"acquired_utc", "expires_utc", "owner",
+"run_id"}` as canonical JSON; `parse_record` reads it for tests, adding `expired`.
 
 Test hook: `on_acquired`, when set, runs right after an apply took the lock and before it applies anything (while
 the lock is held): a test can hold one apply there and run a second one meanwhile, with no clock involved.
@@ -13,7 +12,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from remediate.lab.state.files import SimFiles
@@ -97,35 +96,6 @@ class SimHostLock:
     def snapshot(self) -> str | None:
         with self.mutex:
             return self.content
-
-    def record(self, now: datetime | None = None) -> dict[str, Any] | None:
-        with self.mutex:
-            return parse_record(self.content, now or datetime.now(timezone.utc))
-
-    def enter(self, run_id: str, owner: str, ttl: int, now: datetime | None = None) -> dict[str, Any]:
-        """`{"state": "held", "taken_over": RECORD|None}` or `{"state": "locked", "holder": RECORD}` (Enter-HostLock)."""
-        now = now or datetime.now(timezone.utc)
-        with self.mutex:
-            previous = parse_record(self.content, now) if self.content is not None else None
-            if previous is not None and not previous["expired"] and previous["run_id"] != run_id:
-                return {"state": "locked", "holder": previous}
-            now_s = now.replace(microsecond=0)
-            self.content = _canonical({"run_id": run_id, "owner": owner, "acquired_utc": utc_text(now_s),
-                                       "expires_utc": utc_text(now_s + timedelta(seconds=ttl))})
-            if previous is not None and previous["run_id"] == run_id and not previous["expired"]:
-                previous = None
-            return {"state": "held", "taken_over": previous}
-
-    def release(self, run_id: str, now: datetime | None = None) -> dict[str, Any]:
-        """Delete the file when it holds `run_id` (Remove-LockOf): `{"released": bool, "holder": RECORD|None}`."""
-        with self.mutex:
-            if self.content is None:
-                return {"released": False, "holder": None}
-            record = parse_record(self.content, now or datetime.now(timezone.utc))
-            if record is None or record["run_id"] != run_id:
-                return {"released": False, "holder": record}
-            self.content = None
-            return {"released": True, "holder": record}
 
 
 def _canonical(data: dict[str, Any]) -> str:

@@ -1,7 +1,7 @@
 """MetaBase.xml on a host's volume, as IIS 6 keeps it, and remediate's copies of it (lab/state/metabase.py's files).
 
 The files are kept on the host's SimFiles (lab/state/files.py), so that the agent's System.IO calls under the
-interpreter, the Python twin's ops and the scenarios all see one MetaBase.xml.
+interpreter and the scenarios see one MetaBase.xml.
 """
 
 from __future__ import annotations
@@ -84,12 +84,10 @@ class MetabaseFiles:
     %SystemRoot%\\system32\\inetsrv\\MetaBase.xml (None = missing), `history` the History folder's
     MetaBase_<major>_<minor>.xml copies [(major, minor, text)] newest first (IIS 6 names them with ten digits each:
     TechNet cc785251), `backups` remediate's folder inetsrv\\remediate-backup (file name -> text). The files are the
-    truth: these properties read and write them, so what System.IO sees under the interpreter and what the twin and
-    the scenarios see agree. `outages` logs each IISADMIN stop/start the twin's restore ops caused, as the list of
-    services restarted with it."""
+    truth: these properties read and write them, so what System.IO sees under the interpreter and what the
+    scenarios see agree. (IIS Admin's stops and starts around a restore are in the host's SCM log, state/services.)"""
 
     BACKUP_DIR = "inetsrv\\remediate-backup"
-    DEPENDENTS = ["SMTPSVC", "W3SVC"]  # IISADMIN's running dependents on a lab host, started again afterwards
     # MetaBase.xml's own ACL on IIS 6: SYSTEM and Administrators only, not inherited ("Metabase Security",
     # IIS 6.0 Operations Guide): the file holds secrets. A backup must keep it (issue 18 defect 9).
     ACL = ["NT AUTHORITY\\SYSTEM:FullControl", "BUILTIN\\Administrators:FullControl"]
@@ -97,7 +95,6 @@ class MetabaseFiles:
     def __init__(self, lock: threading.RLock, fs: SimFiles | None = None) -> None:
         self.lock = lock
         self.fs = fs or SimFiles()
-        self.outages: list[list[str]] = []
 
     def bind(self, fs: SimFiles) -> None:
         """Moves the files onto the host's volume (SimHost shares one SimFiles among its domains)."""
@@ -175,7 +172,7 @@ class MetabaseFiles:
         for major, minor, text in entries:
             self._write(f"{self.history_folder}\\MetaBase_{major:010d}_{minor:010d}.xml", text)
 
-    # ---- scenario/test API and the twin's ops
+    # ---- scenario/test API
 
     def load(self, data: dict[str, Any] | None) -> None:
         """`{"current": C, "history": [{"version": [major, minor], "content": C}, ...]}` where C is `healthy`,
@@ -218,19 +215,6 @@ class MetabaseFiles:
             name = f"MetaBase-{stamp}-{wanted}.xml"
             self._write(self.backup_folder + "\\" + name, text)
             return name
-
-    def find_backup(self, wanted: str) -> str | None:
-        with self.lock:
-            for name, kept in sorted(self.backups.items()):
-                if name.endswith(f"-{wanted}.xml") and digest(kept) == wanted:
-                    return kept
-            return None
-
-    def replace_current(self, text: str) -> None:
-        """What the restore ops do with IISADMIN stopped: the new file in place, then the services started."""
-        with self.lock:
-            self.current = text
-            self.outages.append(["IISADMIN", *self.DEPENDENTS])
 
     @staticmethod
     def _content(content: Any, version: int) -> str:

@@ -15,7 +15,7 @@ A service may be loaded with `stop_fails: true`: the Service Control Manager's s
 (ERROR_SERVICE_CANNOT_ACCEPT_CTRL), as for a service hung in its work; with `start_fails: true` it does not start
 (ERROR_SERVICE_REQUEST_TIMEOUT, a service that does not report running in time). The Windows layer
 (remediate/lab/windows/services.py) drives the SCM one call at a time through `scm_start`/`scm_stop`, which raise
-`ScmError` with the Win32 error code; `set` is the protocol twin's whole operation.
+`ScmError` with the Win32 error code.
 
 `load()` takes scenario data (`{NAME: {display_name, state, start_mode, depends_on} | null}`, merged by name, null
 removes) and refuses a state Windows cannot be in: a running service whose dependency is missing or not running.
@@ -103,25 +103,6 @@ class SimServices:
             for item in fields:
                 value[item] = getattr(service, item)
             return value
-
-    def set(self, name: str, exists: bool, state: str | None, start_mode: str | None) -> None:
-        """Start mode first, then state, with the SCM's dependency rules; see the module docstring."""
-        with self.lock:
-            service = self._services.get(fold(name))
-            if service is None:
-                if exists:
-                    raise StateError(not_found_message(name))
-                return
-            if not exists:
-                raise InvalidArgument(f"remediate does not delete services: remove '{service.name}' by hand "
-                                      "or with its product's uninstaller")
-            self.writes += 1
-            if start_mode is not None:
-                service.start_mode = start_mode
-            if state == "running":
-                self._start(service, service)
-            elif state == "stopped":
-                self._stop(service)
 
     # ----------------------------------------------------------------------------------------- test/scenario API
 
