@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,6 +48,16 @@ def _function_of_lines(text: str) -> dict[int, str]:
 def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput") and _DIR_ENV not in os.environ:
         os.environ[_DIR_ENV] = tempfile.mkdtemp(prefix="agent-coverage-")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """Names the test during which the lab refused something (labs in this process; not those in a process of
+    their own)."""
+    before = len(REFUSALS)
+    yield
+    for index in range(before, len(REFUSALS)):
+        REFUSALS[index] = f"{REFUSALS[index]} [during {item.nodeid}]"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -209,11 +209,11 @@ def test_host_listeners_follow_the_simulated_state(make_lab: Callable[..., Lab])
     assert "250-BINARYMIME" in corrupt["ehlo"] and "250-CHUNKING" in corrupt["ehlo"]
     # A stopped SMTP service refuses connections, to any client, and answers again once started.
     sim = lab.hosts["ex03b"].sim
-    sim.services.set("SMTPSVC", True, "stopped", None)
+    sim.services.load({"SMTPSVC": {"state": "stopped"}})
     lab.network.sync()
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", int(address["ex03b"].split(":")[1])), timeout=2).close()
-    sim.services.set("SMTPSVC", True, "running", None)
+    sim.services.load({"SMTPSVC": {"state": "running"}})
     lab.network.sync()  # what the smtp.probe op does before it connects (and the lab does every 0.2 s)
     assert probe("127.0.0.1", int(address["ex03b"].split(":")[1]), 1000)["classification"] == "ok"
     assert lab.network.addresses() == address  # the port stays the host's while its service is down

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from remediate.lab.windows import clr, defender_cmdlets, netsecurity
+from remediate.lab.windows import clr, defender_cmdlets, firewall_com, netsecurity  # noqa: F401 (registers COM)
 from remediate.lab.windows.refusal import NotModeled
 from winb_hosts import Rt, rt_for
 
@@ -140,6 +140,21 @@ def test_hnetcfg_fwpolicy2_is_not_registered_on_2003() -> None:
     with pytest.raises(clr.COMException) as caught:
         factory(rt_for("win2003-ex2003"))
     assert caught.value.ErrorCode & 0xFFFFFFFF == 0x80040154
-    with pytest.raises(NotModeled):
-        factory(rt_for("win2019-ex2019"))
     assert netsecurity.Enabled.member("true").name == "True"
+
+
+def test_hnetcfg_fwpolicy2_reads_the_rules_as_com_interop_gives_them() -> None:
+    rt = rt_for("win2012r2-ex2013", firewall={"api": "com", "rules": [
+        {"name": "SMTP In", "direction": "in", "protocol": "TCP", "local_port": "25", "action": "allow",
+         "enabled": True},
+        {"name": "Block all out", "direction": "out", "protocol": "Any", "local_port": "Any", "action": "block",
+         "enabled": False}]})
+    rules = clr.COM_CLASSES["hnetcfg.fwpolicy2"](rt).Rules
+    assert rules.Count == 2
+    seen = [(r.Name, r.Direction, r.Protocol, r.LocalPorts, r.Action, r.Enabled) for r in rules]
+    assert seen == [("SMTP In", 1, 6, "25", 1, True), ("Block all out", 2, 256, "*", 0, False)]
+    rule = next(iter(rules))
+    with pytest.raises(NotModeled):
+        rule.Enabled = False  # a change through COM is not modelled (the agent does not write there)
+    with pytest.raises(clr.COMException):
+        clr.COM_CLASSES["hnetcfg.fwpolicy2"](rt_for("win2012r2-ex2013", firewall={"api": "none"}))

@@ -1,4 +1,4 @@
-"""Windows Firewall through the NetSecurity module (Windows Server 2012+) and the HNetCfg.FwPolicy2 COM class.
+"""Windows Firewall through the NetSecurity module (Windows Server 2012+).
 
 learn.microsoft.com/powershell/module/netsecurity/get-netfirewallrule, new-netfirewallrule, set-netfirewallrule,
 remove-netfirewallrule, get-netfirewallportfilter. The module exists on hosts whose firewall state has the
@@ -16,9 +16,7 @@ remove-netfirewallrule, get-netfirewallportfilter. The module exists on hosts wh
   property 'InstanceID' equal to '<Name>'. Verify the value of the property and retry.").
 - Display names are not unique in Windows, and the lab's state keeps them that way.
 
-HNetCfg.FwPolicy2 (INetFwPolicy2, learn.microsoft.com/windows/win32/api/netfw/nn-netfw-inetfwpolicy2) exists from
-Windows Vista / Server 2008: on a 5.x host `New-Object -ComObject HNetCfg.FwPolicy2` fails as for any class that
-is not registered (REGDB_E_CLASSNOTREG, 0x80040154). Its object model on 2008 and later is not modelled.
+The COM API of the same firewall (HNetCfg.FwPolicy2, Windows Server 2008 and later) is firewall_com.py.
 """
 
 from __future__ import annotations
@@ -221,13 +219,3 @@ def remove_net_firewall_rule(ctx: Any, InputObject: Any) -> list[Any]:  # noqa: 
         firewall.rules[:] = [r for r in firewall.rules if r is not rule]
         firewall.writes += 1
     return []
-
-
-def _fw_policy2(rt: Any) -> Any:
-    if str(rt.machine.os_version).startswith("5."):
-        raise clr.com_error(0x80040154, "Retrieving the COM class factory for component with CLSID "
-                            "{00000000-0000-0000-0000-000000000000} failed due to the following error: 80040154.")
-    raise NotModeled("the HNetCfg.FwPolicy2 COM object (INetFwPolicy2) of Windows Server 2008 and later")
-
-
-clr.COM_CLASSES["hnetcfg.fwpolicy2"] = _fw_policy2
