@@ -21,11 +21,15 @@ def value(type_: str, data: Any) -> dict[str, Any]:
     return {"exists": True, "type": type_, "data": data}
 
 
-def make_host(values: dict[str, dict[str, Any]] | None = None, **faults: Any) -> SimHost:
+NET2 = {"os_version": "5.2.3790", "ps_version": "2.0"}  # Windows Server 2003: PowerShell 2.0 on .NET 2.0
+NET4 = {"os_version": "10.0.17763", "ps_version": "5.1"}  # Windows Server 2019
+
+
+def make_host(values: dict[str, dict[str, Any]] | None = None, facts: dict[str, str] = NET2,
+              **faults: Any) -> SimHost:
     registry = SimRegistry()
     registry.load({"HKLM": {KEY: values or {}}})
-    return SimHost(name="ex1.lab.local", facts={"os_version": "5.2.3790", "ps_version": "2.0"}, registry=registry,
-                   **faults)
+    return SimHost(name="ex1.lab.local", facts=dict(facts), registry=registry, **faults)
 
 
 def where(name: str, key: str = KEY, hive: str = "HKLM") -> dict[str, str]:
@@ -93,8 +97,18 @@ WIRE_FORMS = [
 
 @pytest.mark.parametrize("type_, data", WIRE_FORMS)
 def test_each_type_reads_in_wire_form(type_: str, data: Any) -> None:
-    host = make_host({"V": {"type": type_, "data": data}})
+    host = make_host({"V": {"type": type_, "data": data}}, facts=NET4)
     assert get(host, where("V")) == value(type_, data)
+    host = make_host({"V": {"type": type_, "data": data}}, facts=NET2)
+    # .NET 2.0's GetValue gives no data for REG_NONE (docs/agent-protocol.md, registry.get).
+    assert get(host, where("V")) == value(type_, "" if type_ == "REG_NONE" else data)
+
+
+def test_reg_none_cannot_be_written_on_net_2() -> None:
+    host = make_host()
+    (result,) = read(host, {"op": "registry.set", "args": {**where("V"), "type": "REG_NONE", "data": "0102"}})
+    assert result["error"] == {"type": "InvalidArgument", "message": "REG_NONE cannot be written on this .NET version"}
+    assert host.registry.writes == 0
 
 
 @pytest.mark.parametrize("type_, data, stored", [
@@ -126,7 +140,7 @@ HOSTILE_NAMES = [
 @pytest.mark.parametrize("name", HOSTILE_NAMES, ids=range(len(HOSTILE_NAMES)))
 @pytest.mark.parametrize("type_, data", WIRE_FORMS[:1] + WIRE_FORMS[2:4] + WIRE_FORMS[5:])
 def test_set_then_get_round_trips_any_name_verbatim(name: str, type_: str, data: Any) -> None:
-    host = make_host()
+    host = make_host(facts=NET4 if type_ == "REG_NONE" else NET2)
     ident = where(name)
     results = read(host, {"op": "registry.set", "args": {**ident, "type": type_, "data": data}},
                    {"op": "registry.get", "args": ident})

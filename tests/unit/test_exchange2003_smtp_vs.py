@@ -171,8 +171,10 @@ def test_set_checks_like_the_agent(args: dict[str, Any], error: type[Exception],
 
 
 def test_a_host_without_exchange_2003_has_no_vs() -> None:
+    # Exchange 2019's server object is in the configuration naming context too, with no SMTP protocol container:
+    # the agent finds the server and no virtual server under it.
     sim = SimHost(name="ex19", facts=facts_for("win2019-ex2019", "ex19", []))
-    with pytest.raises(OpError, match="no Exchange server named 'EX19'"):
+    with pytest.raises(OpError, match="no SMTP virtual server 1 on Exchange server 'EX19'"):
         call(sim, "ex2003ad.get_smtp_vs", {"server": "", "instance": 1})
 
 

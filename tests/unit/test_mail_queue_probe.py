@@ -12,11 +12,13 @@ from agent_runner import OpError, call
 from remediate.lab import symptoms
 from remediate.lab.host import SimHost
 from remediate.lab.platforms import facts_for, platform_state
-from remediate.lab.state.exchange import SHELL_MISSING
 from remediate.lab.state.mail import LAST_ERROR_2003, LAST_ERROR_MODERN
 from remediate.resources import KINDS, ResourceSpec
 from remediate.resources.base import FieldChange, Op
 from remediate.resources.mail_queue_probe import MailQueueProbeSpec, stuck_queues
+
+SHELL_MISSING = ("the Exchange Management Shell is not installed on this host: no Exchange snap-in is "
+                 "registered")  # the agent's words (templates/agent/exchange.ps1)
 
 KIND = KINDS["mail_queue_probe"]
 # The agent's texts (templates/agent/mail.ps1).

@@ -48,6 +48,13 @@ class Pos:
 
 def parse(text: str, file: str = "<script>") -> tree_sitter.Tree:
     tree = parser().parse(text.encode("utf-8"))
+    if tree.root_node.has_error:
+        # tree-sitter-powershell's grammar needs a statement: it rejects what PowerShell runs as an empty script
+        # (an empty text, only comments, only a param block). An empty statement after the text changes nothing
+        # PowerShell would do, keeps every line where it is, and mends nothing else.
+        mended = parser().parse((text + "\n;").encode("utf-8"))
+        if not mended.root_node.has_error:
+            return mended
     bad = _first_error(tree.root_node)
     if bad is not None:
         line = bad.start_point[0] + 1

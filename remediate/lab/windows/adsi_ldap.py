@@ -44,9 +44,7 @@ BANNER = "msExchSmtpReceiveBanner"
 
 def computer_name(machine: Any) -> str:
     """%COMPUTERNAME%: the host's name as Windows gives it (upper case)."""
-    host = machine.host
-    facts = getattr(host, "facts", {}) or {}
-    return str(facts.get("hostname") or str(getattr(host, "name", "LAB")).split(".")[0]).upper()
+    return str(machine.computer_name)
 
 
 def dns_domain(domain_dn: str) -> str:

@@ -144,11 +144,7 @@ class Environment(clr.DotNetObject):
 
     @clr.static_property
     def MachineName(rt: Any) -> str:  # noqa: N802,N805
-        facts = getattr(getattr(_machine(rt), "host", None), "facts", None) or {}
-        name = facts.get("hostname") or facts.get("computer_name")
-        if not name:
-            raise NotModeled("Environment.MachineName (the host's facts give no hostname)")
-        return str(name).split(".")[0].upper()
+        return str(_machine(rt).computer_name)
 
     @clr.static
     def GetEnvironmentVariable(rt: Any, name: Any, target: Any = None) -> str | None:  # noqa: N802,N805
@@ -278,22 +274,28 @@ def enum_to_string(value: clr.EnumValue) -> str:
     return str(value.value)
 
 
+def _members_on_host(rt: Any, enum: Any) -> dict[str, int]:
+    """The enum's members on the host's .NET Framework (RegistryValueKind.None only from 4.0 on)."""
+    machine = getattr(rt, "machine", None)
+    return enum.members_on(machine.framework) if machine is not None else dict(enum.members)
+
+
 @clr.register
 class Enum(clr.DotNetObject):
-    """Statics of System.Enum."""
+    """Statics of System.Enum; a member newer than the host's .NET Framework is not there."""
 
     TYPE_NAME = "System.Enum"
 
     @clr.static
     def GetNames(rt: Any, enum_type: Any) -> clr.TypedArray:  # noqa: N802,N805
         enum = enum_type_arg(enum_type)
-        ordered = sorted(enum.members.items(), key=lambda item: item[1] & 0xFFFFFFFFFFFFFFFF)
+        ordered = sorted(_members_on_host(rt, enum).items(), key=lambda item: item[1] & 0xFFFFFFFFFFFFFFFF)
         return string_array([name for name, _ in ordered])
 
     @clr.static
     def GetValues(rt: Any, enum_type: Any) -> clr.TypedArray:  # noqa: N802,N805
         enum = enum_type_arg(enum_type)
-        ordered = sorted(enum.members.items(), key=lambda item: item[1] & 0xFFFFFFFFFFFFFFFF)
+        ordered = sorted(_members_on_host(rt, enum).items(), key=lambda item: item[1] & 0xFFFFFFFFFFFFFFFF)
         return clr.TypedArray(enum.TYPE_NAME, [clr.EnumValue(enum, name, number) for name, number in ordered])
 
     @clr.static
@@ -307,20 +309,22 @@ class Enum(clr.DotNetObject):
         if text.lstrip("+-").isdigit():
             return enum.from_value(int(text))
         total = 0
+        members = _members_on_host(rt, enum)
         for part in text.split(","):
             name = part.strip()
-            found = [n for n in enum.members if n == name or (clr.to_bool(ignore_case) and n.casefold() == name.casefold())]
+            found = [n for n in members if n == name or (clr.to_bool(ignore_case) and n.casefold() == name.casefold())]
             if not found:
                 raise clr.ArgumentException(f"Requested value '{name}' was not found.")
-            total |= enum.members[found[0]]
+            total |= members[found[0]]
         return enum.from_value(total)
 
     @clr.static
     def IsDefined(rt: Any, enum_type: Any, value: Any) -> bool:  # noqa: N802,N805
         enum = enum_type_arg(enum_type)
+        members = _members_on_host(rt, enum)
         if isinstance(value, str):
-            return value in enum.members
-        return enum_arg(value, enum) in enum.members.values()
+            return value in members
+        return enum_arg(value, enum) in members.values()
 
     @clr.static
     def ToObject(rt: Any, enum_type: Any, value: Any) -> clr.EnumValue:  # noqa: N802,N805

@@ -15,9 +15,8 @@ def variables(machine: Any) -> dict[str, str]:
     files = machine.files
     windows = files.folder("Windows")
     common = files.folder("CommonApplicationData")
-    facts = getattr(machine.host, "facts", {}) or {}
     out = {
-        "ComputerName": str(facts.get("hostname") or machine.host.name).upper(),
+        "ComputerName": machine.computer_name,
         "SystemDrive": windows[:2], "SystemRoot": windows, "windir": windows,
         "ProgramFiles": files.folder("ProgramFiles"),
         "CommonProgramFiles": files.folder("ProgramFiles") + "\\Common Files",

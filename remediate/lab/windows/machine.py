@@ -22,6 +22,11 @@ class Machine:
         # The newest .NET Framework each platform has out of the box: 2.0 with WMF 2.0 on Server 2003 (3.5 is an
         # optional install there), 4.5.1 on 2012 R2, 4.7.2 on 2019 (clr.available decides what a host can use).
         self.framework: str = {"5.2": "2.0", "6.3": "4.5.1"}.get(self.os_version[:3], "4.7.2")
+        # %COMPUTERNAME% and Environment.MachineName are the NetBIOS name: the first label of the host's name, in
+        # upper case, at most 15 characters ("Computer Names", learn.microsoft.com/troubleshoot/windows-server/
+        # identity/naming-conventions-for-computer-domain-site-ou).
+        name = str(facts.get("hostname") or getattr(host, "name", "") or "LAB")
+        self.computer_name: str = name.split(".")[0].upper()[:15]
 
     def __getattr__(self, name: str) -> Any:
         # The state domains (machine.registry, machine.services, ...) are the host's.
