@@ -41,6 +41,7 @@ along the Python MRO (`clr.type_names(exc)`). A cmdlet reports a non-terminating
 from __future__ import annotations
 
 import decimal
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -97,6 +98,9 @@ UInt16 = _int_type("UInt16", 16, False)
 Int64 = _int_type("Int64", 64, True)
 UInt32 = _int_type("UInt32", 32, False)
 UInt64 = _int_type("UInt64", 64, False)
+# Every Byte value, boxed once: byte arrays of tens of kilobytes (FromBase64String, GetBytes) share these instead
+# of boxing each element (ints are immutable, so sharing is invisible to scripts).
+BYTE_VALUES: tuple[int, ...] = tuple(Byte(i) for i in range(256))
 INT_TYPES: dict[str, type[int]] = {
     "System.SByte": SByte, "System.Byte": Byte, "System.Int16": Int16, "System.UInt16": UInt16,
     "System.Int64": Int64, "System.UInt32": UInt32, "System.UInt64": UInt64,
@@ -166,6 +170,10 @@ class Hashtable:
 
     def __contains__(self, key: Any) -> bool:
         return self._key(key) in self._data
+
+    def entry(self, key: Any) -> tuple[Any, Any] | None:
+        """(the key as first added, its value), or None when absent: one lookup where `in` and `[]` take two."""
+        return self._data.get(self._key(key))
 
     def __len__(self) -> int:
         return len(self._data)
@@ -701,8 +709,18 @@ def _split_astral(char: str) -> str:
     return chr(0xD800 + (code >> 10)) + chr(0xDC00 + (code & 0x3FF))
 
 
+# Arrays whose elements cannot be text (a byte[] of a decoded file is tens of thousands of elements): the string
+# conversions at the boundary leave them as they are without looking at each element.
+_NUMERIC_ARRAYS = frozenset({"System.Byte", "System.SByte", "System.Int16", "System.UInt16", "System.Int32",
+                             "System.UInt32", "System.Int64", "System.UInt64", "System.Double", "System.Single",
+                             "System.Boolean"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def to_net(value: Any) -> Any:
     """Python text (and lists of it) as .NET strings: characters beyond U+FFFF become surrogate pairs."""
+    if type(value) is TypedArray and value.element_type in _NUMERIC_ARRAYS:
+        return value
     if type(value) is str:
         if value.isascii() or max(value) < "\U00010000":
             return value
@@ -716,8 +734,10 @@ def to_net(value: Any) -> Any:
 
 def from_net(value: Any) -> Any:
     """.NET strings (and lists of them) as Python text: surrogate pairs joined; a lone surrogate stays as it is."""
+    if type(value) is TypedArray and value.element_type in _NUMERIC_ARRAYS:
+        return value
     if type(value) is str:
-        if value.isascii() or not any("\ud800" <= c <= "\udfff" for c in value):
+        if value.isascii() or _SURROGATE.search(value) is None:
             return value
         return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
     if isinstance(value, list) and any(type(v) is str and from_net(v) is not v for v in value):
