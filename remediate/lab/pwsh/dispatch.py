@@ -26,6 +26,18 @@ def _type_operand(right: Any) -> str:
     return name
 
 
+_OFS_FREE = _COMPARISON | {"is", "isnot", "as"}
+_USES_OFS: dict[str, bool] = {}
+
+
+def uses_ofs(op: str) -> bool:
+    """Whether `op`'s result can depend on `$OFS` (an array's string form): callers skip looking it up otherwise."""
+    found = _USES_OFS.get(op)
+    if found is None:
+        found = _USES_OFS[op] = op in _ARITHMETIC or operators.parse_operator(op)[0] not in _OFS_FREE
+    return found
+
+
 def binary_operator(op: str, left: Any, right: Any, *, ps_version: int = 2, ofs: str = " ",
                     rt: Any = None) -> tuple[Any, Any]:
     """`left op right` for every binary operator other than -and/-or/-xor (short-circuit: the evaluator's)."""
@@ -33,10 +45,10 @@ def binary_operator(op: str, left: Any, right: Any, *, ps_version: int = 2, ofs:
         return arithmetic.binary(op, left, right, ps_version=ps_version, ofs=ofs), None
     operators.require_version(op, ps_version)
     name, cs = operators.parse_operator(op)
+    if name in _COMPARISON:
+        return operators.compare_parsed(name, cs, left, right, ps_version, op), None
     if name in _ARITHMETIC:
         return arithmetic.binary(name, left, right, ps_version=ps_version, ofs=ofs), None
-    if name in _COMPARISON:
-        return operators.compare(op, left, right, ps_version=ps_version), None
     if name in ("like", "notlike"):
         return patterns.like(left, right, case_sensitive=cs, negate=name == "notlike", ofs=ofs), None
     if name in ("match", "notmatch"):

@@ -65,16 +65,42 @@ def _framework(rt: Any) -> str:
     return str(getattr(rt.machine, "framework", "4.7.2"))
 
 
-def _exists(owner: type, entry: tuple[str, str] | None, rt: Any) -> tuple[str, str] | None:
-    """The entry if the member exists on the host's .NET Framework (clr.since), else None."""
-    if entry is None:
-        return None
-    member = inspect.getattr_static(owner, entry[1])
+_STATIC: dict[tuple[type, str], Any] = {}
+_SINCE: dict[tuple[type, str], Any] = {}
+
+
+def _static_attr(owner: type, name: str) -> Any:
+    """inspect.getattr_static, remembered: the simulations' classes do not change once imported."""
+    key = (owner, name)
+    try:
+        return _STATIC[key]
+    except KeyError:
+        found = _STATIC[key] = inspect.getattr_static(owner, name)
+        return found
+
+
+def _versioned(owner: type, name: str) -> Any:
+    """The function behind a member if it carries clr.since's mark, else None."""
+    key = (owner, name)
+    try:
+        return _SINCE[key]
+    except KeyError:
+        pass
+    member = _static_attr(owner, name)
     if isinstance(member, staticmethod):
         member = member.__func__
     elif isinstance(member, property):
         member = member.fget
-    if getattr(member, "__clr_since__", None) and not clr.available(member, _framework(rt)):
+    found = _SINCE[key] = member if getattr(member, "__clr_since__", None) else None
+    return found
+
+
+def _exists(owner: type, entry: tuple[str, str] | None, rt: Any) -> tuple[str, str] | None:
+    """The entry if the member exists on the host's .NET Framework (clr.since), else None."""
+    if entry is None:
+        return None
+    member = _versioned(owner, entry[1])
+    if member is not None and not clr.available(member, _framework(rt)):
         return None
     return entry
 
@@ -111,14 +137,16 @@ def _wrap_call(call: Any, name: str, args: list, what: str = "calling", lead: tu
 
 
 def get_member(value: Any, name: str, rt: Any) -> Any:
+    if isinstance(value, clr.Hashtable):
+        found = value.entry(name)
+        if found is not None:
+            return found[1]
     key = name.casefold()
     if value is None or value is VOID:
         if key in ("count", "length") and rt.ps_version >= 3:
             return 0
         return _strict_missing(value, name, rt)
     if isinstance(value, clr.Hashtable):
-        if name in value:
-            return value[name]
         if key == "count":
             return len(value)
         if key == "keys":
@@ -153,7 +181,7 @@ def get_member(value: Any, name: str, rt: Any) -> Any:
         if adapter is not None:
             entry = _exists(adapter, member_map(adapter).get(key), rt)
             if entry is not None and entry[0] == "property":
-                getter = inspect.getattr_static(adapter, entry[1]).fget
+                getter = _static_attr(adapter, entry[1]).fget
                 return _wrap_call(getter, name, [], "getting", (value,))
             if entry is not None and entry[0] == "aproperty":
                 return _wrap_call(getattr(adapter, entry[1]), name, [], "getting", (value,))
@@ -190,7 +218,7 @@ def set_member(value: Any, name: str, new: Any, rt: Any) -> None:
     if isinstance(value, (clr.DotNetObject, clr.DotNetException)):
         entry = member_map(type(value)).get(name.casefold())
         if entry is not None and entry[0] == "property":
-            prop = inspect.getattr_static(type(value), entry[1])
+            prop = _static_attr(type(value), entry[1])
             if prop.fset is not None:
                 _wrap_call(setattr, name, [], "setting", (value, entry[1], clr.from_net(new)))
                 return

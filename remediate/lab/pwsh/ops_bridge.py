@@ -18,12 +18,20 @@ def is_true(value: Any) -> bool:
     return _values.is_true(value)
 
 
+def _ofs(value: Any, rt: Any) -> str:
+    """`$OFS` where the value's string form could use it: only collections (and objects holding them) are joined
+    with it, so a scalar spares the scope walk."""
+    if value is None or isinstance(value, (str, int, float)):
+        return " "
+    return rt.ofs()
+
+
 def to_string(value: Any, rt: Any) -> str:
-    return _values.to_string(value, rt.ofs())
+    return _values.to_string(value, _ofs(value, rt))
 
 
 def convert(value: Any, type_name: str, rt: Any) -> Any:
-    return _convert.convert(value, type_name, ps_version=rt.ps_version, rt=rt, ofs=rt.ofs())
+    return _convert.convert(value, type_name, ps_version=rt.ps_version, rt=rt, ofs=_ofs(value, rt))
 
 
 def as_type(value: Any, type_name: str, rt: Any) -> Any:
@@ -44,12 +52,14 @@ def value_type_name(value: Any) -> str:
 
 def binary(op: str, left: Any, right: Any, rt: Any) -> Any:
     """Arithmetic, bitwise and every other operator whose result needs no `$matches`."""
-    return dispatch.binary_operator(op, left, right, ps_version=rt.ps_version, ofs=rt.ofs(), rt=rt)[0]
+    ofs = rt.ofs() if dispatch.uses_ofs(op) else " "
+    return dispatch.binary_operator(op, left, right, ps_version=rt.ps_version, ofs=ofs, rt=rt)[0]
 
 
 def compare(op: str, left: Any, right: Any, rt: Any) -> tuple[Any, Any]:
     """(result, matches): `matches` is the `$matches` table a scalar -match sets, else None."""
-    return dispatch.binary_operator(op, left, right, ps_version=rt.ps_version, ofs=rt.ofs(), rt=rt)
+    ofs = rt.ofs() if dispatch.uses_ofs(op) else " "
+    return dispatch.binary_operator(op, left, right, ps_version=rt.ps_version, ofs=ofs, rt=rt)
 
 
 def unary(op: str, value: Any, rt: Any) -> Any:

@@ -62,6 +62,16 @@ class Scope:
             scope = scope.parent
         return None, key
 
+    def lookup(self, key: str, default: Any = _MISSING) -> Any:
+        """The value of an unqualified variable whose name is already folded (what compiled reads know)."""
+        scope: Scope | None = self
+        while scope is not None:
+            found = scope.vars.get(key, _MISSING)
+            if found is not _MISSING:
+                return found
+            scope = scope.parent
+        return default
+
     def get(self, name: str, default: Any = _MISSING) -> Any:
         scope, key = self.find(name)
         if scope is None:
@@ -129,5 +139,5 @@ class Scope:
 
     def ofs(self) -> str:
         """`$OFS`, the separator of arrays converted to strings (a space when unset)."""
-        value = self.get("OFS", None)
+        value = self.lookup("ofs", None)
         return " " if value is None else str(value)

@@ -66,9 +66,26 @@ def _full_name(name: str, ps_version: int) -> str | None:
     return None
 
 
+# (name, ps_version) -> full name, for the names that resolved; valid while clr.TYPES holds as many types as when
+# they were resolved (registration only adds), so a type registered later is still found.
+_RESOLVED: dict[tuple[str, int], str] = {}
+_RESOLVED_WITH = [0]
+
+
 def resolve(name: str, *, ps_version: int = 2) -> str:
     """The full .NET name of a type as a script writes it (`int` -> `System.Int32`, `string[]` ->
     `System.String[]`). An unknown name is the RuntimeException PowerShell raises for a type literal."""
+    if _RESOLVED_WITH[0] != len(clr.TYPES):
+        _RESOLVED.clear()
+        _RESOLVED_WITH[0] = len(clr.TYPES)
+    key = (name, ps_version)
+    found = _RESOLVED.get(key)
+    if found is None:
+        found = _RESOLVED[key] = _resolve(name, ps_version)
+    return found
+
+
+def _resolve(name: str, ps_version: int) -> str:
     text = name.strip()
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1].strip()
