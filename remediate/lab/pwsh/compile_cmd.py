@@ -81,6 +81,13 @@ def _compile_stages(unit: Unit, parts: list[Any]) -> Any:
             return unit.refuse(part, "an expression after '|' in a pipeline")
 
     last = len(stages) - 1
+    if len(stages) == 1 and stages[0][0] == "command":
+        only = stages[0][1]
+
+        def run_one(scope: Any, sink: list | None = None) -> list:
+            objects = only(scope, None, sink)
+            return (objects or []) if sink is None else sink
+        return run_one
 
     def run(scope: Any, sink: list | None = None) -> list:
         """Runs the stages; the last one writes into `sink` as it produces (so that what a function wrote before

@@ -33,15 +33,19 @@ def compile_statement_list(unit: Unit, node: Any) -> Any:
             compiled.append((unit.pos(child), compile_statement_list(unit, child)))
             continue
         compiled.append((unit.pos(child), compile_stmt(unit, child)))
+    compiled = [(pos, pos.line, statement) for pos, statement in compiled]
 
     key = unit.key
-    hit = RECORDER.hit
+    hits: set[int] | None = None  # the recorder's set for this script, fetched at the first run
 
     def run(scope: Any, out: list) -> None:
+        nonlocal hits
+        if hits is None:
+            hits = RECORDER.live(key)
         session = scope.session
-        for pos, statement in compiled:
+        for pos, line, statement in compiled:
             session.pos = pos
-            hit(key, pos.line)
+            hits.add(line)
             try:
                 statement(scope, out)
             except PSError as error:

@@ -27,14 +27,16 @@ def _type_operand(right: Any) -> str:
 
 
 _OFS_FREE = _COMPARISON | {"is", "isnot", "as"}
-_USES_OFS: dict[str, bool] = {}
+_USES_OFS: dict[str, str] = {}
 
 
-def uses_ofs(op: str) -> bool:
-    """Whether `op`'s result can depend on `$OFS` (an array's string form): callers skip looking it up otherwise."""
+def uses_ofs(op: str) -> str:
+    """Where `op`'s result can depend on `$OFS` (an array's string form), so that callers look it up only then:
+    "" never, "right" through the right operand's string form (`"a" + @(1, 2)`), "any" through either operand."""
     found = _USES_OFS.get(op)
     if found is None:
-        found = _USES_OFS[op] = op in _ARITHMETIC or operators.parse_operator(op)[0] not in _OFS_FREE
+        name = op if op in _ARITHMETIC else operators.parse_operator(op)[0]
+        found = _USES_OFS[op] = "right" if name in _ARITHMETIC else "" if name in _OFS_FREE else "any"
     return found
 
 

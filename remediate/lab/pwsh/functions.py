@@ -265,7 +265,7 @@ def bind_and_run(code: Code, scope: Any, arguments: list, input_objects: list | 
 def _call_hook(session: Any, code: Code, scope: Any) -> None:
     """The session's on_function_call hook; what it throws is a terminating error at the body's start."""
     try:
-        session.on_function_call(code.name, [scope.vars.get(p.name.casefold()) for p in code.params])
+        session.on_function_call(code.name, [scope.vars.get(key) for _, key in code.plan().folded])
     except clr.DotNetException as error:
         raise thrown(error, session.pos) from None
 

@@ -311,6 +311,8 @@ def construct(type_name: str, impl: Any, args: list, rt: Any) -> Any:
 # ---- indexing ------------------------------------------------------------------------------------------------
 
 def _int_index(index: Any, rt: Any) -> int:
+    if type(index) is int and -2**31 <= index < 2**31:
+        return index  # already an Int32: the conversion below would return it unchanged
     from remediate.lab.pwsh.ops_bridge import convert
     return int(convert(index, "System.Int32", rt))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import decimal
 import math
+import operator
 import unicodedata
 from typing import Any
 
@@ -260,8 +261,23 @@ def compare(op: str, left: Any, right: Any, *, case_sensitive: bool = False, ps_
     return compare_parsed(name, cs, left, right, ps_version, op)
 
 
+_INT32_COMPARE = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "ge": operator.ge, "lt": operator.lt,
+                  "le": operator.le}
+
+
 def compare_parsed(name: str, cs: bool, left: Any, right: Any, ps_version: int, op: str) -> Any:
     """`compare` for an operator already parsed (`name` without prefix, `cs`) and allowed on `ps_version`."""
+    # The commonest operand pairs, decided as equals/compare_values decide them but without their type walk:
+    # two Int32s compare by value; two strings (or two chars) test equality by strings_equal (chars upper-cased).
+    left_type = type(left)
+    if left_type is type(right):
+        if left_type is int and name in _INT32_COMPARE:
+            return _INT32_COMPARE[name](left, right)
+        if left_type is str and (name == "eq" or name == "ne"):
+            return strings_equal(left, right, cs) == (name == "eq")
+        if left_type is clr.Char and (name == "eq" or name == "ne"):
+            same = str(left) == str(right) if cs else _upper(str(left)) == _upper(str(right))
+            return same == (name == "eq")
     if name in ("contains", "notcontains"):
         found = any(equals(item, right, cs, ps_version=ps_version) for item in _items(left))
         return found if name == "contains" else not found

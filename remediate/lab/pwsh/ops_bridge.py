@@ -14,8 +14,7 @@ from remediate.lab.pwsh import convert as _convert
 from remediate.lab.pwsh import values as _values
 
 
-def is_true(value: Any) -> bool:
-    return _values.is_true(value)
+is_true = _values.is_true  # the evaluator's hottest call: no wrapper frame
 
 
 def _ofs(value: Any, rt: Any) -> str:
@@ -46,19 +45,25 @@ def resolve_type(name: str, rt: Any) -> str:
     return typenames.resolve(name, ps_version=rt.ps_version)
 
 
-def value_type_name(value: Any) -> str:
-    return typenames.value_type_name(value)
+value_type_name = typenames.value_type_name
+
+
+def _operator_ofs(op: str, right: Any, rt: Any) -> str:
+    uses = dispatch.uses_ofs(op)
+    if not uses:
+        return " "
+    return _ofs(right, rt) if uses == "right" else rt.ofs()
 
 
 def binary(op: str, left: Any, right: Any, rt: Any) -> Any:
     """Arithmetic, bitwise and every other operator whose result needs no `$matches`."""
-    ofs = rt.ofs() if dispatch.uses_ofs(op) else " "
+    ofs = _operator_ofs(op, right, rt)
     return dispatch.binary_operator(op, left, right, ps_version=rt.ps_version, ofs=ofs, rt=rt)[0]
 
 
 def compare(op: str, left: Any, right: Any, rt: Any) -> tuple[Any, Any]:
     """(result, matches): `matches` is the `$matches` table a scalar -match sets, else None."""
-    ofs = rt.ofs() if dispatch.uses_ofs(op) else " "
+    ofs = _operator_ofs(op, right, rt)
     return dispatch.binary_operator(op, left, right, ps_version=rt.ps_version, ofs=ofs, rt=rt)
 
 
