@@ -44,6 +44,13 @@ def _target(unit: Unit, node: Any) -> tuple[Any, Any] | None:
                 return None
             return value
 
+        if ":" not in name:
+            key = name.casefold()
+
+            def write_local(scope: Any, value: Any) -> None:
+                scope.set_local(key, value, ops.convert)
+            return read, write_local
+
         def write(scope: Any, value: Any) -> None:
             scope.set(name, value, lambda v, t: ops.convert(v, t, scope))
         return read, write

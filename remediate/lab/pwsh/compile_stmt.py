@@ -132,13 +132,17 @@ def compile_foreach(unit: Unit, node: Any) -> Any:
     source = compile_expr(unit, next(c for c in node.children if c.type == "pipeline"))
     iteration = _loop_body(_block(unit, next(c for c in node.children if c.type == "statement_block")),
                            _label(unit, node))
+    key = name.casefold() if ":" not in name else None
 
     def foreach(scope: Any, out: list) -> None:
         value = source(scope)
         # PowerShell 2.0 runs the body once for a $null collection (3.0 changed it: about_Foreach).
         elements = [None] if value is None and scope.session.ps_version < 3 else items(value)
         for element in elements:
-            scope.set(name, element, lambda v, t: ops.convert(v, t, scope))
+            if key is not None:
+                scope.set_local(key, element, ops.convert)
+            else:
+                scope.set(name, element, lambda v, t: ops.convert(v, t, scope))
             if not iteration(scope, out):
                 break
     return foreach

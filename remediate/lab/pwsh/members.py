@@ -15,94 +15,15 @@ about_Methods).
 
 from __future__ import annotations
 
-import inspect
-import re
 from typing import Any
 
-from remediate.lab.pwsh import objects
+from remediate.lab.pwsh import member_table, objects
+from remediate.lab.pwsh.member_table import framework as _framework, member_map
 from remediate.lab.pwsh.ops_bridge import value_type_name
 from remediate.lab.windows import clr, psexceptions
 from remediate.lab.windows.psexceptions import MethodException, MethodInvocationException, RuntimeException
 
 VOID = clr.VOID
-_HIDDEN = {"TYPE_NAME", "TYPE_ALIASES", "SINCE", "args", "with_traceback", "add_note", "new", "error_id",
-           "DEFAULT_ERROR_ID", "default_message"}
-_ACCESSOR = re.compile(r"(get|set|add|remove)_[A-Z]")
-_MAPS: dict[type, dict[str, tuple[str, str]]] = {}
-
-
-def member_map(cls: type) -> dict[str, tuple[str, str]]:
-    """Folded member name -> (kind, Python attribute name) for a class; kinds: property, method, static, sproperty,
-    field."""
-    found = _MAPS.get(cls)
-    if found is not None:
-        return found
-    members: dict[str, tuple[str, str]] = {}
-    for name in dir(cls):
-        # .NET members are PascalCase or accessor methods (get_Keys); Python helpers of the simulations
-        # (read_bytes, ...) are not members.
-        if name.startswith("_") or name in _HIDDEN or not (name[0].isupper() or _ACCESSOR.match(name)):
-            continue
-        attribute = inspect.getattr_static(cls, name)
-        if isinstance(attribute, staticmethod):
-            kind = getattr(attribute.__func__, "__clr_static__", None)
-            members[name.casefold()] = ("sproperty" if kind == "property" else "static", name)
-        elif isinstance(attribute, property):
-            members[name.casefold()] = ("property", name)
-        elif isinstance(attribute, classmethod):
-            continue
-        elif callable(attribute) and getattr(attribute, "__clr_property__", False):
-            members[name.casefold()] = ("aproperty", name)  # clr.adapter_property: Name(value)
-        elif callable(attribute):
-            members[name.casefold()] = ("method", name)
-        else:
-            members[name.casefold()] = ("field", name)
-    _MAPS[cls] = members
-    return members
-
-
-def _framework(rt: Any) -> str:
-    return str(getattr(rt.machine, "framework", "4.7.2"))
-
-
-_STATIC: dict[tuple[type, str], Any] = {}
-_SINCE: dict[tuple[type, str], Any] = {}
-
-
-def _static_attr(owner: type, name: str) -> Any:
-    """inspect.getattr_static, remembered: the simulations' classes do not change once imported."""
-    key = (owner, name)
-    try:
-        return _STATIC[key]
-    except KeyError:
-        found = _STATIC[key] = inspect.getattr_static(owner, name)
-        return found
-
-
-def _versioned(owner: type, name: str) -> Any:
-    """The function behind a member if it carries clr.since's mark, else None."""
-    key = (owner, name)
-    try:
-        return _SINCE[key]
-    except KeyError:
-        pass
-    member = _static_attr(owner, name)
-    if isinstance(member, staticmethod):
-        member = member.__func__
-    elif isinstance(member, property):
-        member = member.fget
-    found = _SINCE[key] = member if getattr(member, "__clr_since__", None) else None
-    return found
-
-
-def _exists(owner: type, entry: tuple[str, str] | None, rt: Any) -> tuple[str, str] | None:
-    """The entry if the member exists on the host's .NET Framework (clr.since), else None."""
-    if entry is None:
-        return None
-    member = _versioned(owner, entry[1])
-    if member is not None and not clr.available(member, _framework(rt)):
-        return None
-    return entry
 
 
 def _strict_missing(value: Any, name: str, rt: Any) -> Any:
@@ -154,7 +75,7 @@ def get_member(value: Any, name: str, rt: Any) -> Any:
         if key == "values":
             return list(value.values())
         adapter = _adapter(value)
-        entry = _exists(adapter, member_map(adapter).get(key), rt) if adapter is not None else None
+        entry = member_table.entry(adapter, key, rt) if adapter is not None else None
         if entry is None:
             # A missing key reads as $null, strict mode or not: the dictionary adapter answers for any name.
             return None
@@ -163,13 +84,13 @@ def get_member(value: Any, name: str, rt: Any) -> Any:
             return value.properties[name]
         return _strict_missing(value, name, rt)
     if isinstance(value, (clr.DotNetObject, clr.DotNetException)):
-        entry = _exists(type(value), member_map(type(value)).get(key), rt)
+        entry = member_table.entry(type(value), key, rt)
         if entry is not None and entry[0] in ("property", "field"):
             return _wrap_call(getattr, name, [], "getting", (value, entry[1]))
         if key == "psbase":  # PowerShell's intrinsic view of the object's own .NET members: the lab's object itself
             return value
         for attribute, item in vars(value).items():
-            if attribute.casefold() == key and attribute[:1].isupper() and attribute not in _HIDDEN:
+            if attribute.casefold() == key and attribute[:1].isupper() and not member_table.hidden(attribute):
                 return item
         if isinstance(value, clr.DotNetException) and key == "errorrecord" and hasattr(value, "error_record"):
             return value.error_record
@@ -179,9 +100,9 @@ def get_member(value: Any, name: str, rt: Any) -> Any:
     else:
         adapter = _adapter(value)
         if adapter is not None:
-            entry = _exists(adapter, member_map(adapter).get(key), rt)
+            entry = member_table.entry(adapter, key, rt)
             if entry is not None and entry[0] == "property":
-                getter = _static_attr(adapter, entry[1]).fget
+                getter = member_table.static_attr(adapter, entry[1]).fget
                 return _wrap_call(getter, name, [], "getting", (value,))
             if entry is not None and entry[0] == "aproperty":
                 return _wrap_call(getattr(adapter, entry[1]), name, [], "getting", (value,))
@@ -205,7 +126,7 @@ def get_member(value: Any, name: str, rt: Any) -> Any:
 
 
 def _adapter(value: Any) -> type | None:
-    return clr.adapter_for(value)
+    return member_table.adapter(value)
 
 
 def set_member(value: Any, name: str, new: Any, rt: Any) -> None:
@@ -218,7 +139,7 @@ def set_member(value: Any, name: str, new: Any, rt: Any) -> None:
     if isinstance(value, (clr.DotNetObject, clr.DotNetException)):
         entry = member_map(type(value)).get(name.casefold())
         if entry is not None and entry[0] == "property":
-            prop = _static_attr(type(value), entry[1])
+            prop = member_table.static_attr(type(value), entry[1])
             if prop.fset is not None:
                 _wrap_call(setattr, name, [], "setting", (value, entry[1], clr.from_net(new)))
                 return
@@ -244,7 +165,7 @@ def invoke_method(value: Any, name: str, args: list, rt: Any) -> Any:
     if value is None or value is VOID:
         raise RuntimeException("You cannot call a method on a null-valued expression.", error_id="InvokeMethodOnNull")
     if isinstance(value, (clr.DotNetObject, clr.DotNetException)):
-        entry = _exists(type(value), member_map(type(value)).get(key), rt)
+        entry = member_table.entry(type(value), key, rt)
         if entry is not None and entry[0] == "method":
             return _wrap_call(getattr(value, entry[1]), name, args)
         if key == "gettype" and not args:
@@ -252,7 +173,7 @@ def invoke_method(value: Any, name: str, args: list, rt: Any) -> Any:
     else:
         adapter = _adapter(value)
         if adapter is not None:
-            entry = _exists(adapter, member_map(adapter).get(key), rt)
+            entry = member_table.entry(adapter, key, rt)
             if entry is not None and entry[0] in ("method", "static"):
                 return _wrap_call(getattr(adapter, entry[1]), name, args, lead=(value,))
     if key == "gettype" and not args:
@@ -273,7 +194,7 @@ def get_static(type_: objects.TypeLiteral, name: str, rt: Any) -> Any:
         if member is not None and (members_on is None or member.name in members_on(_framework(rt))):
             return member
     elif isinstance(impl, type):
-        entry = _exists(impl, member_map(impl).get(name.casefold()), rt)
+        entry = member_table.entry(impl, name.casefold(), rt)
         if entry is not None and entry[0] == "sproperty":
             return _wrap_call(getattr(impl, entry[1]), name, [], "getting", (rt,))
         if entry is not None and entry[0] == "field":
@@ -285,7 +206,7 @@ def invoke_static(type_: objects.TypeLiteral, name: str, args: list, rt: Any) ->
     args = [objects.unvoid(a) for a in args]
     impl = type_.impl
     if isinstance(impl, type):
-        entry = _exists(impl, member_map(impl).get(name.casefold()), rt)
+        entry = member_table.entry(impl, name.casefold(), rt)
         if entry is not None and entry[0] == "static":
             return _wrap_call(getattr(impl, entry[1]), name, args, lead=(rt,))
     raise _method_missing(type_, name, rt, type_.name)

@@ -85,6 +85,14 @@ class Scope:
             value = convert(value, scope.constraints[key])
         scope.vars[key] = value
 
+    def set_local(self, key: str, value: Any, convert: Any) -> None:
+        """`set` of an unqualified variable whose name is already folded; a type constraint converts with
+        `convert(value, type_name, self)`."""
+        constraints = self.constraints
+        if constraints and key in constraints:
+            value = convert(value, constraints[key], self)
+        self.vars[key] = value
+
     def constrain(self, name: str, type_name: str) -> None:
         target, key = self._target(name)
         scope = target or self
