@@ -40,6 +40,29 @@ def uses_ofs(op: str) -> str:
     return found
 
 
+def comparison(op: str) -> Any:
+    """For an equality, relational, containment or type-test operator (-is, -isnot): `fn(left, right, ps_version)
+    -> bool or filtered list`, what binary_operator answers for it, with the operator's spelling parsed once; else
+    None."""
+    if op in _ARITHMETIC:
+        return None
+    name, cs = operators.parse_operator(op)
+    if name in ("is", "isnot"):
+        negate = name == "isnot"
+
+        def type_test(left: Any, right: Any, ps_version: int) -> bool:
+            operators.require_version(op, ps_version)
+            return typenames.is_type(left, _type_operand(right), ps_version=ps_version) != negate
+        return type_test
+    if name not in _COMPARISON:
+        return None
+
+    def compare(left: Any, right: Any, ps_version: int) -> Any:
+        operators.require_version(op, ps_version)
+        return operators.compare_parsed(name, cs, left, right, ps_version, op)
+    return compare
+
+
 def binary_operator(op: str, left: Any, right: Any, *, ps_version: int = 2, ofs: str = " ",
                     rt: Any = None) -> tuple[Any, Any]:
     """`left op right` for every binary operator other than -and/-or/-xor (short-circuit: the evaluator's)."""

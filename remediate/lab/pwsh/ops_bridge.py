@@ -67,5 +67,14 @@ def compare(op: str, left: Any, right: Any, rt: Any) -> tuple[Any, Any]:
     return dispatch.binary_operator(op, left, right, ps_version=rt.ps_version, ofs=ofs, rt=rt)
 
 
+def comparison(op: str) -> Any:
+    """`fn(left, right, rt) -> result` for an operator that never sets `$matches` nor reads `$OFS` (-eq, -lt,
+    -contains, -is, ...: see dispatch.comparison), else None."""
+    compare_ = dispatch.comparison(op)
+    if compare_ is None:
+        return None
+    return lambda left, right, rt: compare_(left, right, rt.ps_version)
+
+
 def unary(op: str, value: Any, rt: Any) -> Any:
     return dispatch.unary_operator(op, value, ps_version=rt.ps_version, ofs=rt.ofs())
