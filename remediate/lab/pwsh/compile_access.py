@@ -45,7 +45,8 @@ def compile_member_access(unit: Unit, node: Any) -> Any:
     if isinstance(name, str):
         if static:
             return lambda scope: _static_get(target(scope), name, scope)
-        return lambda scope: members.get_member(target(scope), name, scope)
+        key = name.casefold()
+        return lambda scope: members.get_member(target(scope), name, scope, key)
     if static:
         return lambda scope: _static_get(target(scope), name(scope), scope)
     return lambda scope: members.get_member(target(scope), name(scope), scope)

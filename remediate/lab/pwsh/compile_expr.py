@@ -60,7 +60,11 @@ def _binary(unit: Unit, node: Any, op: str, left: Any, right: Any) -> Any:
         return range_
     comparison = ops.comparison(op) if op.startswith("-") else None
     if comparison is not None:
-        return lambda scope: comparison(unvoid(left(scope)), unvoid(right(scope)), scope)
+        def compare_values(scope: Any) -> Any:
+            a = left(scope)
+            b = right(scope)
+            return comparison(None if a is VOID else a, None if b is VOID else b, scope)
+        return compare_values
     if op.startswith("-"):
         def compare(scope: Any) -> Any:
             result, matches = ops.compare(op, unvoid(left(scope)), unvoid(right(scope)), scope)

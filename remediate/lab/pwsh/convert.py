@@ -320,8 +320,7 @@ def convert(value: Any, type_name: str, *, ps_version: int = 2, rt: Any = None, 
     name). `rt` (a clr.Runtime) is needed only for registered types built by constructor or `Parse` (`[regex]`,
     `[xml]`, `[adsi]`, `[datetime]` from a string). `ofs` is `$OFS` for array-to-string conversion.
     """
-    target = typenames.resolve(type_name, ps_version=ps_version)
-    key = target.casefold()
+    target, key = typenames.resolve_folded(type_name, ps_version=ps_version)
     if value is clr.VOID:
         value = None
     if key == "system.object":

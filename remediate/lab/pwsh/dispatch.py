@@ -41,24 +41,29 @@ def uses_ofs(op: str) -> str:
 
 
 def comparison(op: str) -> Any:
-    """For an equality, relational, containment or type-test operator (-is, -isnot): `fn(left, right, ps_version)
-    -> bool or filtered list`, what binary_operator answers for it, with the operator's spelling parsed once; else
-    None."""
+    """For an equality, relational, containment or type-test operator (-is, -isnot): `fn(left, right, rt) -> bool
+    or filtered list` (`rt.ps_version` is the runtime's version), what binary_operator answers for it, with the
+    operator's spelling parsed once; else None."""
     if op in _ARITHMETIC:
         return None
     name, cs = operators.parse_operator(op)
+    since = operators.SINCE.get(name, 1)
     if name in ("is", "isnot"):
         negate = name == "isnot"
 
-        def type_test(left: Any, right: Any, ps_version: int) -> bool:
-            operators.require_version(op, ps_version)
+        def type_test(left: Any, right: Any, rt: Any) -> bool:
+            ps_version = rt.ps_version
+            if since > ps_version:
+                operators.require_version(op, ps_version)
             return typenames.is_type(left, _type_operand(right), ps_version=ps_version) != negate
         return type_test
     if name not in _COMPARISON:
         return None
 
-    def compare(left: Any, right: Any, ps_version: int) -> Any:
-        operators.require_version(op, ps_version)
+    def compare(left: Any, right: Any, rt: Any) -> Any:
+        ps_version = rt.ps_version
+        if since > ps_version:
+            operators.require_version(op, ps_version)  # raises PowerShell's parse error
         return operators.compare_parsed(name, cs, left, right, ps_version, op)
     return compare
 

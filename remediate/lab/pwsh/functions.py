@@ -15,7 +15,7 @@ from typing import Any
 from remediate.lab.pwsh import ops_bridge as ops
 from remediate.lab.pwsh.errors import ReturnSignal
 from remediate.lab.pwsh.names import type_spec_text, variable_name
-from remediate.lab.pwsh.objects import unvoid
+from remediate.lab.pwsh.objects import VOID, unvoid
 from remediate.lab.pwsh.records import thrown
 from remediate.lab.pwsh.registry import Unit, compile_expr, compile_stmt, named, text
 from remediate.lab.windows import clr
@@ -54,10 +54,13 @@ class Code:
 
 
 class _BindPlan:
-    __slots__ = ("by_name", "folded", "positional", "any_position")
+    __slots__ = ("by_name", "folded", "positional", "any_position", "constrained")
 
     def __init__(self, params: list[ParamSpec]) -> None:
         self.folded = [(p, p.name.casefold()) for p in params]
+        # (spec, folded name, type name or None): a typed parameter (not a switch) is converted and constrained
+        self.constrained = [(p, key, p.type_name if p.type_name is not None and not p.switch else None)
+                            for p, key in self.folded]
         self.by_name: dict[str, ParamSpec] = {}
         for spec, key in self.folded:
             self.by_name.setdefault(key, spec)
@@ -205,22 +208,29 @@ def bind_and_run(code: Code, scope: Any, arguments: list, input_objects: list | 
         bound[spec.name] = value
     plan = code.plan()
     if positional:
-        for spec in [p for p in plan.positional if p.name not in bound]:
-            if not positional:
+        taken = 0
+        for spec in [p for p in plan.positional if p.name not in bound] if bound else plan.positional:
+            if taken == len(positional):
                 break
             if code.advanced and spec.position is None and plan.any_position:
                 break
-            bound[spec.name] = positional.pop(0)
+            bound[spec.name] = positional[taken]
+            taken += 1
+        if taken:
+            positional = positional[taken:]
     if positional and code.advanced:
         raise _binding_error(f"A positional parameter cannot be found that accepts argument "
                              f"'{ops.to_string(positional[0], scope)}'.", "PositionalParameterNotFound")
     rest.extend(positional)
-    for spec, key in plan.folded:
+    run_vars = run_scope.vars
+    for spec, key, typed in plan.constrained:
         if spec.name in bound:
-            value = unvoid(bound[spec.name])
-            if spec.type_name is not None and not spec.switch:
+            value = bound[spec.name]
+            if value is VOID:
+                value = None
+            if typed is not None:
                 try:
-                    value = ops.convert(value, spec.type_name, run_scope)
+                    value = ops.convert(value, typed, run_scope)
                 except clr.DotNetException as error:
                     raise _binding_error(f"Cannot process argument transformation on parameter '{spec.name}'. "
                                          f"{error.Message}", "ParameterArgumentTransformationError") from None
@@ -237,14 +247,14 @@ def bind_and_run(code: Code, scope: Any, arguments: list, input_objects: list | 
             value = _typed_null(spec.type_name, run_scope)
         else:
             value = None
-        run_scope.vars[key] = value
-        if spec.type_name is not None and not spec.switch:
-            run_scope.constrain(spec.name, spec.type_name)
-    run_scope.vars["args"] = rest
+        run_vars[key] = value
+        if typed is not None:
+            run_scope.constrain(spec.name, typed)
+    run_vars["args"] = rest
     if input_objects is not None:
-        run_scope.vars["input"] = list(input_objects)
+        run_vars["input"] = list(input_objects)
     if underscore is not None:
-        run_scope.vars["_"] = underscore
+        run_vars["_"] = underscore
     if out is None:
         out = []
     session = scope.session

@@ -57,12 +57,16 @@ def _wrap_call(call: Any, name: str, args: list, what: str = "calling", lead: tu
         raise
 
 
-def get_member(value: Any, name: str, rt: Any) -> Any:
+def get_member(value: Any, name: str, rt: Any, key: str | None = None) -> Any:
+    """`value.name`; `key` is name.casefold() when the caller folded it already (a member name in the script)."""
+    if key is None:
+        key = name.casefold()
     if isinstance(value, clr.Hashtable):
-        found = value.entry(name)
+        found = value.entry(name, key)
         if found is not None:
             return found[1]
-    key = name.casefold()
+    elif type(value) is str and key == "length":
+        return len(value)  # String.Length (dotnet_text.StringMembers.Length), the commonest member read
     if value is None or value is VOID:
         if key in ("count", "length") and rt.ps_version >= 3:
             return 0

@@ -70,10 +70,7 @@ def compare(op: str, left: Any, right: Any, rt: Any) -> tuple[Any, Any]:
 def comparison(op: str) -> Any:
     """`fn(left, right, rt) -> result` for an operator that never sets `$matches` nor reads `$OFS` (-eq, -lt,
     -contains, -is, ...: see dispatch.comparison), else None."""
-    compare_ = dispatch.comparison(op)
-    if compare_ is None:
-        return None
-    return lambda left, right, rt: compare_(left, right, rt.ps_version)
+    return dispatch.comparison(op)
 
 
 def unary(op: str, value: Any, rt: Any) -> Any:

@@ -70,6 +70,7 @@ def _full_name(name: str, ps_version: int) -> str | None:
 # (name, ps_version) -> full name, for the names that resolved; valid while clr.TYPES holds as many types as when
 # they were resolved (registration only adds), so a type registered later is still found.
 _RESOLVED: dict[tuple[str, int], str] = {}
+_FOLDED: dict[tuple[str, int], tuple[str, str]] = {}
 _RESOLVED_WITH = [0]
 
 
@@ -83,6 +84,7 @@ _IS_BY_TYPE = frozenset({str, int, bool, float, decimal.Decimal, list, clr.Char,
 def _types_unchanged() -> None:
     if _RESOLVED_WITH[0] != len(clr.TYPES):
         _RESOLVED.clear()
+        _FOLDED.clear()
         _IS.clear()
         _RESOLVED_WITH[0] = len(clr.TYPES)
 
@@ -95,6 +97,17 @@ def resolve(name: str, *, ps_version: int = 2) -> str:
     found = _RESOLVED.get(key)
     if found is None:
         found = _RESOLVED[key] = _resolve(name, ps_version)
+    return found
+
+
+def resolve_folded(name: str, *, ps_version: int = 2) -> tuple[str, str]:
+    """(resolve(name), its casefold): what conversions compare against."""
+    _types_unchanged()
+    key = (name, ps_version)
+    found = _FOLDED.get(key)
+    if found is None:
+        full = resolve(name, ps_version=ps_version)
+        found = _FOLDED[key] = (full, full.casefold())
     return found
 
 

@@ -113,9 +113,19 @@ class Char(str):
     TYPE_NAME: ClassVar[str] = "System.Char"
 
     def __new__(cls, value: str) -> Char:
+        text = cls is Char and isinstance(value, str)
+        found = _CHARS.get(value) if text else None
+        if found is not None:
+            return found  # chars are immutable: one instance per character serves every `$s[$i]`
         if len(value) != 1:
             raise FormatException("String must be exactly one character long.")
-        return super().__new__(cls, value)
+        made = super().__new__(cls, value)
+        if text:
+            _CHARS[str(value)] = made
+        return made
+
+
+_CHARS: dict[str, Char] = {}
 
 
 # ---- collections ---------------------------------------------------------------------------------------------
@@ -171,9 +181,12 @@ class Hashtable:
     def __contains__(self, key: Any) -> bool:
         return self._key(key) in self._data
 
-    def entry(self, key: Any) -> tuple[Any, Any] | None:
-        """(the key as first added, its value), or None when absent: one lookup where `in` and `[]` take two."""
-        return self._data.get(self._key(key))
+    def entry(self, key: Any, folded: str | None = None) -> tuple[Any, Any] | None:
+        """(the key as first added, its value), or None when absent: one lookup where `in` and `[]` take two.
+        `folded` is a string key's casefold when the caller already has it."""
+        if folded is None or self.case_sensitive:
+            return self._data.get(self._key(key))
+        return self._data.get(folded)
 
     def __len__(self) -> int:
         return len(self._data)
