@@ -94,9 +94,11 @@ def compile_invocation(unit: Unit, node: Any) -> Any:
             return members.invoke_static(type_, name, [a(scope) for a in arguments], scope)
         return call_static
 
+    key = name.casefold()
+
     def call(scope: Any) -> Any:
         value = target(scope)
-        return members.invoke_method(value, name, [a(scope) for a in arguments], scope)
+        return members.invoke_method(value, name, [a(scope) for a in arguments], scope, key)
     return call
 
 

@@ -163,9 +163,11 @@ def _method_missing(value: Any, name: str, rt: Any, type_name: str | None = None
                             f"'{name}'.", error_id="MethodNotFound")
 
 
-def invoke_method(value: Any, name: str, args: list, rt: Any) -> Any:
-    key = name.casefold()
-    args = [objects.unvoid(a) for a in args]
+def invoke_method(value: Any, name: str, args: list, rt: Any, key: str | None = None) -> Any:
+    """`value.name(args)`; `key` is name.casefold() when the caller folded it already."""
+    if key is None:
+        key = name.casefold()
+    args = [None if a is VOID else a for a in args]
     if value is None or value is VOID:
         raise RuntimeException("You cannot call a method on a null-valued expression.", error_id="InvokeMethodOnNull")
     if isinstance(value, (clr.DotNetObject, clr.DotNetException)):

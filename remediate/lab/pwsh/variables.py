@@ -16,12 +16,16 @@ def make_reader(name: str, strict_from: int = 1) -> Any:
         key = name.casefold()
 
         def read_local(scope: Any) -> Any:
-            value = scope.lookup(key, _MISSING)
-            if value is _MISSING:
-                if scope.strict_level >= strict_from:
-                    raise undefined_variable(name, scope)
-                return None
-            return value
+            # Scope.lookup, inlined: variable reads are the evaluator's commonest step
+            holder = scope
+            while holder is not None:
+                value = holder.vars.get(key, _MISSING)
+                if value is not _MISSING:
+                    return value
+                holder = holder.parent
+            if scope.strict_level >= strict_from:
+                raise undefined_variable(name, scope)
+            return None
         return read_local
 
     def read(scope: Any) -> Any:
