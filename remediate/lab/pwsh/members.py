@@ -247,6 +247,12 @@ def _int_index(index: Any, rt: Any) -> int:
 def get_index(value: Any, index: Any, rt: Any) -> Any:
     """`value[index]` (lang-spec 7.1.4): arrays take negative indexes from the end and give $null out of range;
     an array of indexes gives the array of elements (a slice)."""
+    value_type = type(value)
+    if (value_type is str or value_type is list) and type(index) is int and -2**31 <= index < 2**31:
+        # The commonest case, `$text[$i]` / `$array[$i]` with an Int32, as the general path below answers it
+        if -len(value) <= index < len(value):
+            return clr.Char(value[index]) if value_type is str else value[index]
+        return None
     if value is None or value is VOID:
         raise RuntimeException("Cannot index into a null array.", error_id="NullArray")
     if isinstance(value, clr.Hashtable):
