@@ -273,7 +273,14 @@ def since(version: str) -> Callable[[Any], Any]:
 def available(item: Any, framework: str) -> bool:
     """Whether a type or member marked with `SINCE` / `@since` exists on a host whose .NET Framework is `framework`."""
     version = getattr(item, "SINCE", None) or getattr(item, "__clr_since__", None) or "2.0"
-    return tuple(map(int, version.split("."))) <= tuple(map(int, framework.split(".")))
+    key = (version, framework)
+    found = _AVAILABLE.get(key)
+    if found is None:
+        found = _AVAILABLE[key] = tuple(map(int, version.split("."))) <= tuple(map(int, framework.split(".")))
+    return found
+
+
+_AVAILABLE: dict[tuple[str, str], bool] = {}  # (version, framework) -> available: a handful of version strings
 
 
 class Stream(DotNetObject):
