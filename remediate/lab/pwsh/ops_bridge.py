@@ -30,7 +30,8 @@ def to_string(value: Any, rt: Any) -> str:
 
 
 def convert(value: Any, type_name: str, rt: Any) -> Any:
-    return _convert.convert(value, type_name, ps_version=rt.ps_version, rt=rt, ofs=_ofs(value, rt))
+    scalar = value is None or isinstance(value, (str, int, float))
+    return _convert.convert(value, type_name, ps_version=rt.ps_version, rt=rt, ofs=" " if scalar else rt.ofs)
 
 
 def as_type(value: Any, type_name: str, rt: Any) -> Any:

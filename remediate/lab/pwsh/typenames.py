@@ -102,7 +102,8 @@ def resolve(name: str, *, ps_version: int = 2) -> str:
 
 def resolve_folded(name: str, *, ps_version: int = 2) -> tuple[str, str]:
     """(resolve(name), its casefold): what conversions compare against."""
-    _types_unchanged()
+    if _RESOLVED_WITH[0] != len(clr.TYPES):
+        _types_unchanged()
     key = (name, ps_version)
     found = _FOLDED.get(key)
     if found is None:
