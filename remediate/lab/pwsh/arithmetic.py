@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import decimal
 import math
+import operator
 from typing import Any
 
 from remediate.lab.windows import clr
@@ -160,8 +161,16 @@ def _hashtable_add(left: clr.Hashtable, right: Any) -> clr.Hashtable:
     return result
 
 
+_INT32_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+
+
 def binary(op: str, left: Any, right: Any, *, ps_version: int = 2, ofs: str = " ") -> Any:
     """`left op right` for op in `+ - * / %`, `band bor bxor`, `shl shr` (the last two PowerShell 3.0)."""
+    if type(left) is int and type(right) is int and op in _INT32_OPS:
+        # Two Int32s (a Python int is an Int32 in the value model): what `numeric` computes, without its walk
+        # through the other operand kinds; an overflow becomes a Double.
+        number = _INT32_OPS[op](left, right)
+        return number if -(2**31) <= number < 2**31 else float(number)
     name = op if op in _OP_METHODS else op.lstrip("-").casefold()
     if name in ("band", "bor", "bxor", "shl", "shr"):
         require_version(name, ps_version)

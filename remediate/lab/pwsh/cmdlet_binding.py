@@ -91,6 +91,19 @@ def _common_value(name: str, value: Any, scope: Any, cmdlet: clr.Cmdlet) -> Any:
     return value
 
 
+_POSITIONAL: dict[int, tuple[Any, list[Any]]] = {}
+
+
+def _positional(cmdlet: clr.Cmdlet) -> list[Any]:
+    """The cmdlet's positional parameters by position, sorted once per cmdlet (a declaration does not change;
+    sorted() is stable, so leaving out the bound ones later keeps this order)."""
+    found = _POSITIONAL.get(id(cmdlet))
+    if found is None or found[0] is not cmdlet:
+        found = _POSITIONAL[id(cmdlet)] = (cmdlet, sorted((p for p in cmdlet.params if p.position is not None),
+                                                          key=lambda p: p.position or 0))
+    return found[1]
+
+
 def bind(cmdlet: clr.Cmdlet, arguments: list, scope: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     bound: dict[str, Any] = {}
     common: dict[str, Any] = {}
@@ -122,8 +135,7 @@ def bind(cmdlet: clr.Cmdlet, arguments: list, scope: Any) -> tuple[dict[str, Any
                                  "array syntax. For example, \"-parameter value1,value2,value3\".",
                          "ParameterAlreadyBound")
         bound[resolved] = value if is_switch else convert_param(param, value, scope)
-    slots = sorted((p for p in cmdlet.params if p.position is not None and p.name not in bound),
-                   key=lambda p: p.position or 0)
+    slots = [p for p in _positional(cmdlet) if p.name not in bound]
     for param in slots:
         if not positional:
             break

@@ -47,9 +47,14 @@ def not_found(name: str, scope: Any) -> PSError:
     return PSError(record)
 
 
+_KEYS: dict[str, str] = {}  # command name as written -> folded name after aliases (names come from script text)
+
+
 def resolve(scope: Any, name: str) -> Any:
     """The function Code, language cmdlet, or clr.Cmdlet that `name` runs, or None."""
-    key = ALIASES.get(name.casefold(), name).casefold()
+    key = _KEYS.get(name)
+    if key is None:
+        key = _KEYS[name] = ALIASES.get(name.casefold(), name).casefold()
     function = scope.function(key)
     if function is not None:
         return function

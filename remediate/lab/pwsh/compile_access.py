@@ -45,7 +45,8 @@ def compile_member_access(unit: Unit, node: Any) -> Any:
     if isinstance(name, str):
         if static:
             return lambda scope: _static_get(target(scope), name, scope)
-        return lambda scope: members.get_member(target(scope), name, scope)
+        key = name.casefold()
+        return lambda scope: members.get_member(target(scope), name, scope, key)
     if static:
         return lambda scope: _static_get(target(scope), name(scope), scope)
     return lambda scope: members.get_member(target(scope), name(scope), scope)
@@ -93,9 +94,11 @@ def compile_invocation(unit: Unit, node: Any) -> Any:
             return members.invoke_static(type_, name, [a(scope) for a in arguments], scope)
         return call_static
 
+    key = name.casefold()
+
     def call(scope: Any) -> Any:
         value = target(scope)
-        return members.invoke_method(value, name, [a(scope) for a in arguments], scope)
+        return members.invoke_method(value, name, [a(scope) for a in arguments], scope, key)
     return call
 
 

@@ -13,7 +13,7 @@ from remediate.lab.pwsh import members
 from remediate.lab.pwsh.compile_access import member_name
 from remediate.lab.pwsh import ops_bridge as ops
 from remediate.lab.pwsh.names import type_spec_text, unwrap, variable_name
-from remediate.lab.pwsh.objects import unvoid
+from remediate.lab.pwsh.objects import VOID, unvoid
 from remediate.lab.pwsh.registry import Unit, compile_expr, expr, named, text
 from remediate.lab.pwsh.variables import undefined_variable
 
@@ -43,6 +43,14 @@ def _target(unit: Unit, node: Any) -> tuple[Any, Any] | None:
                     raise undefined_variable(name, scope)
                 return None
             return value
+
+        if ":" not in name:
+            key = name.casefold()
+
+            def write_local(scope: Any, value: Any) -> None:
+                scope.set_local(key, value, ops.convert)
+            write_local.local_key = key  # type: ignore[attr-defined]  # compile_assignment writes it inline
+            return read, write_local
 
         def write(scope: Any, value: Any) -> None:
             scope.set(name, value, lambda v, t: ops.convert(v, t, scope))
@@ -108,6 +116,19 @@ def compile_assignment(unit: Unit, node: Any) -> Any:
         return unit.refuse(node, "an assignment to this kind of target")
     read, write = target
     value = compile_expr(unit, value_node)
+    local = getattr(write, "local_key", None)
+    if operator == "=" and local is not None:
+        def assign_local(scope: Any) -> Any:
+            result = value(scope)
+            if result is VOID:
+                result = None
+            constraints = scope.constraints
+            if constraints and local in constraints:
+                scope.set_local(local, result, ops.convert)
+            else:
+                scope.vars[local] = result
+            return result
+        return assign_local
     if operator == "=":
         def assign(scope: Any) -> Any:
             result = unvoid(value(scope))

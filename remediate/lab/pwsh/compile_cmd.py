@@ -17,7 +17,7 @@ from remediate.lab.pwsh import commands
 from remediate.lab.pwsh import members
 from remediate.lab.pwsh.compile_access import compile_arguments, member_name
 from remediate.lab.pwsh.names import unwrap, variable_name
-from remediate.lab.pwsh.objects import collect, items, unvoid, write
+from remediate.lab.pwsh.objects import VOID, collect, items, unvoid, write
 from remediate.lab.pwsh.registry import Unit, compile_expr, expr, named, stmt, text
 from remediate.lab.windows.psexceptions import RuntimeException
 
@@ -81,6 +81,13 @@ def _compile_stages(unit: Unit, parts: list[Any]) -> Any:
             return unit.refuse(part, "an expression after '|' in a pipeline")
 
     last = len(stages) - 1
+    if len(stages) == 1 and stages[0][0] == "command":
+        only = stages[0][1]
+
+        def run_one(scope: Any, sink: list | None = None) -> list:
+            objects = only(scope, None, sink)
+            return (objects or []) if sink is None else sink
+        return run_one
 
     def run(scope: Any, sink: list | None = None) -> list:
         """Runs the stages; the last one writes into `sink` as it produces (so that what a function wrote before
@@ -128,8 +135,9 @@ def compile_command(unit: Unit, node: Any) -> Any:
                                            error_id="StrictModeFunctionCallWithParens")
                 return commands.invoke_name(scope, name, _evaluate(arguments, scope), objects, pos, sink)
             return method_syntax
-        return lambda scope, objects, sink=None: commands.invoke_name(scope, name, _evaluate(arguments, scope),
-                                                                      objects, pos, sink)
+        evaluate = _evaluator(arguments)
+        return lambda scope, objects, sink=None: commands.invoke_name(scope, name, evaluate(scope), objects, pos,
+                                                                      sink)
     dot = text(operator) == "."
     target = _command_target(unit, name_node)
     return lambda scope, objects, sink=None: commands.invoke_value(scope, target(scope), _evaluate(arguments, scope),
@@ -219,6 +227,17 @@ def _method_call(unit: Unit, target_node: Any, arguments_node: Any) -> Any:
     def call(scope: Any) -> Any:
         return members.invoke_method(target(scope), name, [a(scope) for a in arguments], scope)
     return call
+
+
+def _evaluator(arguments: list[tuple[str, Any]]) -> Any:
+    """`_evaluate` for these arguments; positional values only (the commonest call) skip its walk over kinds."""
+    if any(kind != "value" for kind, _ in arguments):
+        return lambda scope: _evaluate(arguments, scope)
+    values = [payload for _, payload in arguments]
+
+    def positional(scope: Any) -> list[tuple[str | None, Any, bool]]:
+        return [(None, None if value is VOID else value, True) for value in [part(scope) for part in values]]
+    return positional
 
 
 def _evaluate(arguments: list[tuple[str, Any]], scope: Any) -> list[tuple[str | None, Any, bool]]:

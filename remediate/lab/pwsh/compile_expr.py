@@ -46,7 +46,10 @@ def _binary(unit: Unit, node: Any, op: str, left: Any, right: Any) -> Any:
         return lambda scope: ops.is_true(left(scope)) != ops.is_true(right(scope))
     if op in ("+", "-", "*", "/", "%", "-band", "-bor", "-bxor", "-shl", "-shr"):
         return lambda scope: ops.binary(op, unvoid(left(scope)), unvoid(right(scope)), scope)
-    if op in ("-is", "-isnot", "-as"):
+    if op in ("-is", "-isnot"):
+        type_test = ops.comparison(op)
+        return lambda scope: type_test(unvoid(left(scope)), _type_name(right(scope), scope), scope)
+    if op == "-as":
         return lambda scope: ops.binary(op, unvoid(left(scope)), _type_name(right(scope), scope), scope)
     if op == "..":
         def range_(scope: Any) -> list:
@@ -55,6 +58,13 @@ def _binary(unit: Unit, node: Any, op: str, left: Any, right: Any) -> Any:
             step = 1 if stop >= start else -1
             return list(range(start, stop + step, step))
         return range_
+    comparison = ops.comparison(op) if op.startswith("-") else None
+    if comparison is not None:
+        def compare_values(scope: Any) -> Any:
+            a = left(scope)
+            b = right(scope)
+            return comparison(None if a is VOID else a, None if b is VOID else b, scope)
+        return compare_values
     if op.startswith("-"):
         def compare(scope: Any) -> Any:
             result, matches = ops.compare(op, unvoid(left(scope)), unvoid(right(scope)), scope)

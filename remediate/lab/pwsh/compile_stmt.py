@@ -33,15 +33,19 @@ def compile_statement_list(unit: Unit, node: Any) -> Any:
             compiled.append((unit.pos(child), compile_statement_list(unit, child)))
             continue
         compiled.append((unit.pos(child), compile_stmt(unit, child)))
+    compiled = [(pos, pos.line, statement) for pos, statement in compiled]
 
     key = unit.key
-    hit = RECORDER.hit
+    hits: set[int] | None = None  # the recorder's set for this script, fetched at the first run
 
     def run(scope: Any, out: list) -> None:
+        nonlocal hits
+        if hits is None:
+            hits = RECORDER.live(key)
         session = scope.session
-        for pos, statement in compiled:
+        for pos, line, statement in compiled:
             session.pos = pos
-            hit(key, pos.line)
+            hits.add(line)
             try:
                 statement(scope, out)
             except PSError as error:
@@ -77,19 +81,22 @@ def _condition(unit: Unit, node: Any) -> Any:
 
 @stmt("if_statement")
 def compile_if(unit: Unit, node: Any) -> Any:
-    branches = [(_condition(unit, node.child_by_field_name("condition")),
+    # conditions as plain expressions: if_ applies is_true itself (one call less per test)
+    branches = [(compile_expr(unit, node.child_by_field_name("condition")),
                  _block(unit, next(c for c in node.children if c.type == "statement_block")))]
     elseifs = node.child_by_field_name("elseif_clauses")
     for clause in named(elseifs) if elseifs is not None else []:
-        branches.append((_condition(unit, clause.child_by_field_name("condition")),
+        branches.append((compile_expr(unit, clause.child_by_field_name("condition")),
                          _block(unit, next(c for c in clause.children if c.type == "statement_block"))))
     else_clause = node.child_by_field_name("else_clause")
     otherwise = _block(unit, next(c for c in else_clause.children if c.type == "statement_block")) \
         if else_clause is not None else None
 
+    is_true = ops.is_true
+
     def if_(scope: Any, out: list) -> None:
         for condition, body in branches:
-            if condition(scope):
+            if is_true(condition(scope)):
                 body(scope, out)
                 return
         if otherwise is not None:
@@ -128,13 +135,17 @@ def compile_foreach(unit: Unit, node: Any) -> Any:
     source = compile_expr(unit, next(c for c in node.children if c.type == "pipeline"))
     iteration = _loop_body(_block(unit, next(c for c in node.children if c.type == "statement_block")),
                            _label(unit, node))
+    key = name.casefold() if ":" not in name else None
 
     def foreach(scope: Any, out: list) -> None:
         value = source(scope)
         # PowerShell 2.0 runs the body once for a $null collection (3.0 changed it: about_Foreach).
         elements = [None] if value is None and scope.session.ps_version < 3 else items(value)
         for element in elements:
-            scope.set(name, element, lambda v, t: ops.convert(v, t, scope))
+            if key is not None:
+                scope.set_local(key, element, ops.convert)
+            else:
+                scope.set(name, element, lambda v, t: ops.convert(v, t, scope))
             if not iteration(scope, out):
                 break
     return foreach

@@ -85,6 +85,7 @@ def _test(unit: Unit, node: Any, inner: list, mode: str, case: str) -> Any:
         word = text(node)
         value = lambda scope: word  # noqa: E731 - a bare word is a string
     operator = {"exact": "-" + case + "eq", "wildcard": "-" + case + "like", "regex": "-" + case + "match"}[mode]
+    comparison = ops.comparison(operator)  # -eq: never sets $matches, parsed once
 
     def value_test(scope: Any, element: Any) -> bool:
         pattern = value(scope)
@@ -92,6 +93,8 @@ def _test(unit: Unit, node: Any, inner: list, mode: str, case: str) -> Any:
             left = ops.to_string(element, scope)
         else:
             left = element
+        if comparison is not None:
+            return bool(comparison(left, pattern, scope))
         result, matches = ops.compare(operator, left, pattern, scope)
         if matches is not None:
             scope.set("matches", matches)

@@ -313,15 +313,15 @@ def _to_registered(value: Any, target: str, cls: Any, rt: Any) -> Any:
 _NUMERIC = {"System.Double": _to_double, "System.Single": _to_double, "System.Decimal": _to_decimal}
 
 
-def convert(value: Any, type_name: str, *, ps_version: int = 2, rt: Any = None, ofs: str = " ") -> Any:
+def convert(value: Any, type_name: str, *, ps_version: int = 2, rt: Any = None, ofs: Any = " ") -> Any:
     """`[type_name]value` as LanguagePrimitives.ConvertTo does it (see the module docstring).
 
     `type_name` is what the script wrote (`int`, `System.Int32`, `string[]`, an enum's or a registered type's full
     name). `rt` (a clr.Runtime) is needed only for registered types built by constructor or `Parse` (`[regex]`,
-    `[xml]`, `[adsi]`, `[datetime]` from a string). `ofs` is `$OFS` for array-to-string conversion.
+    `[xml]`, `[adsi]`, `[datetime]` from a string). `ofs` is `$OFS` for array-to-string conversion, or a function
+    that reads it (called only for a conversion to string, the one that can use it).
     """
-    target = typenames.resolve(type_name, ps_version=ps_version)
-    key = target.casefold()
+    target, key = typenames.resolve_folded(type_name, ps_version=ps_version)
     if value is clr.VOID:
         value = None
     if key == "system.object":
@@ -329,7 +329,7 @@ def convert(value: Any, type_name: str, *, ps_version: int = 2, rt: Any = None, 
     if key == "system.void":
         return clr.VOID
     if key == "system.string":
-        return to_string(value, ofs)
+        return to_string(value, ofs if isinstance(ofs, str) else ofs())
     if key == "system.boolean":
         return is_true(value)
     if key == "system.char":

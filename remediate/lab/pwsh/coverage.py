@@ -61,6 +61,15 @@ class Recorder:
                 hits = self._hits.setdefault(key, set())
         hits.add(line)
 
+    def live(self, key: str) -> set[int]:
+        """The set that records `key`'s lines, for a caller that adds to it directly (one set per key, never
+        replaced: `load` and `hit` only add to it)."""
+        hits = self._hits.get(key)
+        if hits is None:
+            with self._lock:
+                hits = self._hits.setdefault(key, set())
+        return hits
+
     def lines(self, key: str) -> set[int]:
         return set(self._hits.get(key, ()))
 

@@ -26,6 +26,48 @@ def _type_operand(right: Any) -> str:
     return name
 
 
+_OFS_FREE = _COMPARISON | {"is", "isnot", "as"}
+_USES_OFS: dict[str, str] = {}
+
+
+def uses_ofs(op: str) -> str:
+    """Where `op`'s result can depend on `$OFS` (an array's string form), so that callers look it up only then:
+    "" never, "right" through the right operand's string form (`"a" + @(1, 2)`), "any" through either operand."""
+    found = _USES_OFS.get(op)
+    if found is None:
+        name = op if op in _ARITHMETIC else operators.parse_operator(op)[0]
+        found = _USES_OFS[op] = "right" if name in _ARITHMETIC else "" if name in _OFS_FREE else "any"
+    return found
+
+
+def comparison(op: str) -> Any:
+    """For an equality, relational, containment or type-test operator (-is, -isnot): `fn(left, right, rt) -> bool
+    or filtered list` (`rt.ps_version` is the runtime's version), what binary_operator answers for it, with the
+    operator's spelling parsed once; else None."""
+    if op in _ARITHMETIC:
+        return None
+    name, cs = operators.parse_operator(op)
+    since = operators.SINCE.get(name, 1)
+    if name in ("is", "isnot"):
+        negate = name == "isnot"
+
+        def type_test(left: Any, right: Any, rt: Any) -> bool:
+            ps_version = rt.ps_version
+            if since > ps_version:
+                operators.require_version(op, ps_version)
+            return typenames.is_type(left, _type_operand(right), ps_version=ps_version) != negate
+        return type_test
+    if name not in _COMPARISON:
+        return None
+
+    def compare(left: Any, right: Any, rt: Any) -> Any:
+        ps_version = rt.ps_version
+        if since > ps_version:
+            operators.require_version(op, ps_version)  # raises PowerShell's parse error
+        return operators.compare_parsed(name, cs, left, right, ps_version, op)
+    return compare
+
+
 def binary_operator(op: str, left: Any, right: Any, *, ps_version: int = 2, ofs: str = " ",
                     rt: Any = None) -> tuple[Any, Any]:
     """`left op right` for every binary operator other than -and/-or/-xor (short-circuit: the evaluator's)."""
@@ -33,10 +75,10 @@ def binary_operator(op: str, left: Any, right: Any, *, ps_version: int = 2, ofs:
         return arithmetic.binary(op, left, right, ps_version=ps_version, ofs=ofs), None
     operators.require_version(op, ps_version)
     name, cs = operators.parse_operator(op)
+    if name in _COMPARISON:
+        return operators.compare_parsed(name, cs, left, right, ps_version, op), None
     if name in _ARITHMETIC:
         return arithmetic.binary(name, left, right, ps_version=ps_version, ofs=ofs), None
-    if name in _COMPARISON:
-        return operators.compare(op, left, right, ps_version=ps_version), None
     if name in ("like", "notlike"):
         return patterns.like(left, right, case_sensitive=cs, negate=name == "notlike", ofs=ofs), None
     if name in ("match", "notmatch"):

@@ -15,7 +15,7 @@ from typing import Any
 from remediate.lab.pwsh import ops_bridge as ops
 from remediate.lab.pwsh.errors import ReturnSignal
 from remediate.lab.pwsh.names import type_spec_text, variable_name
-from remediate.lab.pwsh.objects import unvoid
+from remediate.lab.pwsh.objects import VOID, unvoid
 from remediate.lab.pwsh.records import thrown
 from remediate.lab.pwsh.registry import Unit, compile_expr, compile_stmt, named, text
 from remediate.lab.windows import clr
@@ -44,6 +44,30 @@ class Code:
     advanced: bool = False
     file: str = "<script>"
     is_function: bool = False  # a `function` statement's code (not a script block)
+    _plan: Any = field(default=None, repr=False, compare=False)
+
+    def plan(self) -> _BindPlan:
+        """What binding needs from the parameter list, worked out at the first call (params are final then)."""
+        if self._plan is None:
+            self._plan = _BindPlan(self.params)
+        return self._plan
+
+
+class _BindPlan:
+    __slots__ = ("by_name", "folded", "positional", "any_position", "constrained")
+
+    def __init__(self, params: list[ParamSpec]) -> None:
+        self.folded = [(p, p.name.casefold()) for p in params]
+        # (spec, folded name, type name or None): a typed parameter (not a switch) is converted and constrained
+        self.constrained = [(p, key, p.type_name if p.type_name is not None and not p.switch else None)
+                            for p, key in self.folded]
+        self.by_name: dict[str, ParamSpec] = {}
+        for spec, key in self.folded:
+            self.by_name.setdefault(key, spec)
+        # sorted() is stable, so filtering this list per call keeps the order a per-call sort would give
+        self.positional = sorted((p for p in params if not p.switch), key=lambda p: (p.position is None,
+                                                                                       p.position or 0))
+        self.any_position = any(p.position is not None for p in params)
 
 
 def compile_code(unit: Unit, param_block: Any | None, block: Any | None, name: str) -> Code:
@@ -132,10 +156,11 @@ def _binding_error(message: str, error_id: str) -> ParameterBindingException:
 
 def _match(code: Code, name: str) -> ParamSpec | None:
     key = name.casefold()
-    exact = [p for p in code.params if p.name.casefold() == key]
-    if exact:
-        return exact[0]
-    prefixed = [p for p in code.params if p.name.casefold().startswith(key)]
+    plan = code.plan()
+    exact = plan.by_name.get(key)
+    if exact is not None:
+        return exact
+    prefixed = [p for p, folded in plan.folded if folded.startswith(key)]
     if len(prefixed) > 1:
         names = ", ".join(p.name for p in prefixed)
         raise _binding_error(f"Parameter cannot be processed because the parameter name '{name}' is ambiguous. "
@@ -181,24 +206,31 @@ def bind_and_run(code: Code, scope: Any, arguments: list, input_objects: list | 
             value = arguments[index][1]
             index += 1
         bound[spec.name] = value
-    ordered = sorted((p for p in code.params if not p.switch and p.name not in bound),
-                     key=lambda p: (p.position is None, p.position or 0))
-    for spec in ordered:
-        if not positional:
-            break
-        if code.advanced and spec.position is None and any(p.position is not None for p in code.params):
-            break
-        bound[spec.name] = positional.pop(0)
+    plan = code.plan()
+    if positional:
+        taken = 0
+        for spec in [p for p in plan.positional if p.name not in bound] if bound else plan.positional:
+            if taken == len(positional):
+                break
+            if code.advanced and spec.position is None and plan.any_position:
+                break
+            bound[spec.name] = positional[taken]
+            taken += 1
+        if taken:
+            positional = positional[taken:]
     if positional and code.advanced:
         raise _binding_error(f"A positional parameter cannot be found that accepts argument "
                              f"'{ops.to_string(positional[0], scope)}'.", "PositionalParameterNotFound")
     rest.extend(positional)
-    for spec in code.params:
+    run_vars = run_scope.vars
+    for spec, key, typed in plan.constrained:
         if spec.name in bound:
-            value = unvoid(bound[spec.name])
-            if spec.type_name is not None and not spec.switch:
+            value = bound[spec.name]
+            if value is VOID:
+                value = None
+            if typed is not None:
                 try:
-                    value = ops.convert(value, spec.type_name, run_scope)
+                    value = ops.convert(value, typed, run_scope)
                 except clr.DotNetException as error:
                     raise _binding_error(f"Cannot process argument transformation on parameter '{spec.name}'. "
                                          f"{error.Message}", "ParameterArgumentTransformationError") from None
@@ -215,14 +247,14 @@ def bind_and_run(code: Code, scope: Any, arguments: list, input_objects: list | 
             value = _typed_null(spec.type_name, run_scope)
         else:
             value = None
-        run_scope.vars[spec.name.casefold()] = value
-        if spec.type_name is not None and not spec.switch:
-            run_scope.constrain(spec.name, spec.type_name)
-    run_scope.vars["args"] = rest
+        run_vars[key] = value
+        if typed is not None:
+            run_scope.constrain(spec.name, typed)
+    run_vars["args"] = rest
     if input_objects is not None:
-        run_scope.vars["input"] = list(input_objects)
+        run_vars["input"] = list(input_objects)
     if underscore is not None:
-        run_scope.vars["_"] = underscore
+        run_vars["_"] = underscore
     if out is None:
         out = []
     session = scope.session
@@ -243,7 +275,7 @@ def bind_and_run(code: Code, scope: Any, arguments: list, input_objects: list | 
 def _call_hook(session: Any, code: Code, scope: Any) -> None:
     """The session's on_function_call hook; what it throws is a terminating error at the body's start."""
     try:
-        session.on_function_call(code.name, [scope.vars.get(p.name.casefold()) for p in code.params])
+        session.on_function_call(code.name, [scope.vars.get(key) for _, key in code.plan().folded])
     except clr.DotNetException as error:
         raise thrown(error, session.pos) from None
 

@@ -15,68 +15,15 @@ about_Methods).
 
 from __future__ import annotations
 
-import inspect
-import re
 from typing import Any
 
-from remediate.lab.pwsh import objects
+from remediate.lab.pwsh import member_table, objects
+from remediate.lab.pwsh.member_table import framework as _framework, member_map
 from remediate.lab.pwsh.ops_bridge import value_type_name
 from remediate.lab.windows import clr, psexceptions
 from remediate.lab.windows.psexceptions import MethodException, MethodInvocationException, RuntimeException
 
 VOID = clr.VOID
-_HIDDEN = {"TYPE_NAME", "TYPE_ALIASES", "SINCE", "args", "with_traceback", "add_note", "new", "error_id",
-           "DEFAULT_ERROR_ID", "default_message"}
-_ACCESSOR = re.compile(r"(get|set|add|remove)_[A-Z]")
-_MAPS: dict[type, dict[str, tuple[str, str]]] = {}
-
-
-def member_map(cls: type) -> dict[str, tuple[str, str]]:
-    """Folded member name -> (kind, Python attribute name) for a class; kinds: property, method, static, sproperty,
-    field."""
-    found = _MAPS.get(cls)
-    if found is not None:
-        return found
-    members: dict[str, tuple[str, str]] = {}
-    for name in dir(cls):
-        # .NET members are PascalCase or accessor methods (get_Keys); Python helpers of the simulations
-        # (read_bytes, ...) are not members.
-        if name.startswith("_") or name in _HIDDEN or not (name[0].isupper() or _ACCESSOR.match(name)):
-            continue
-        attribute = inspect.getattr_static(cls, name)
-        if isinstance(attribute, staticmethod):
-            kind = getattr(attribute.__func__, "__clr_static__", None)
-            members[name.casefold()] = ("sproperty" if kind == "property" else "static", name)
-        elif isinstance(attribute, property):
-            members[name.casefold()] = ("property", name)
-        elif isinstance(attribute, classmethod):
-            continue
-        elif callable(attribute) and getattr(attribute, "__clr_property__", False):
-            members[name.casefold()] = ("aproperty", name)  # clr.adapter_property: Name(value)
-        elif callable(attribute):
-            members[name.casefold()] = ("method", name)
-        else:
-            members[name.casefold()] = ("field", name)
-    _MAPS[cls] = members
-    return members
-
-
-def _framework(rt: Any) -> str:
-    return str(getattr(rt.machine, "framework", "4.7.2"))
-
-
-def _exists(owner: type, entry: tuple[str, str] | None, rt: Any) -> tuple[str, str] | None:
-    """The entry if the member exists on the host's .NET Framework (clr.since), else None."""
-    if entry is None:
-        return None
-    member = inspect.getattr_static(owner, entry[1])
-    if isinstance(member, staticmethod):
-        member = member.__func__
-    elif isinstance(member, property):
-        member = member.fget
-    if getattr(member, "__clr_since__", None) and not clr.available(member, _framework(rt)):
-        return None
-    return entry
 
 
 def _strict_missing(value: Any, name: str, rt: Any) -> Any:
@@ -110,15 +57,21 @@ def _wrap_call(call: Any, name: str, args: list, what: str = "calling", lead: tu
         raise
 
 
-def get_member(value: Any, name: str, rt: Any) -> Any:
-    key = name.casefold()
+def get_member(value: Any, name: str, rt: Any, key: str | None = None) -> Any:
+    """`value.name`; `key` is name.casefold() when the caller folded it already (a member name in the script)."""
+    if key is None:
+        key = name.casefold()
+    if isinstance(value, clr.Hashtable):
+        found = value.entry(name, key)
+        if found is not None:
+            return found[1]
+    elif type(value) is str and key == "length":
+        return len(value)  # String.Length (dotnet_text.StringMembers.Length), the commonest member read
     if value is None or value is VOID:
         if key in ("count", "length") and rt.ps_version >= 3:
             return 0
         return _strict_missing(value, name, rt)
     if isinstance(value, clr.Hashtable):
-        if name in value:
-            return value[name]
         if key == "count":
             return len(value)
         if key == "keys":
@@ -126,7 +79,7 @@ def get_member(value: Any, name: str, rt: Any) -> Any:
         if key == "values":
             return list(value.values())
         adapter = _adapter(value)
-        entry = _exists(adapter, member_map(adapter).get(key), rt) if adapter is not None else None
+        entry = member_table.entry(adapter, key, rt) if adapter is not None else None
         if entry is None:
             # A missing key reads as $null, strict mode or not: the dictionary adapter answers for any name.
             return None
@@ -135,13 +88,13 @@ def get_member(value: Any, name: str, rt: Any) -> Any:
             return value.properties[name]
         return _strict_missing(value, name, rt)
     if isinstance(value, (clr.DotNetObject, clr.DotNetException)):
-        entry = _exists(type(value), member_map(type(value)).get(key), rt)
+        entry = member_table.entry(type(value), key, rt)
         if entry is not None and entry[0] in ("property", "field"):
             return _wrap_call(getattr, name, [], "getting", (value, entry[1]))
         if key == "psbase":  # PowerShell's intrinsic view of the object's own .NET members: the lab's object itself
             return value
         for attribute, item in vars(value).items():
-            if attribute.casefold() == key and attribute[:1].isupper() and attribute not in _HIDDEN:
+            if attribute.casefold() == key and attribute[:1].isupper() and not member_table.hidden(attribute):
                 return item
         if isinstance(value, clr.DotNetException) and key == "errorrecord" and hasattr(value, "error_record"):
             return value.error_record
@@ -151,9 +104,9 @@ def get_member(value: Any, name: str, rt: Any) -> Any:
     else:
         adapter = _adapter(value)
         if adapter is not None:
-            entry = _exists(adapter, member_map(adapter).get(key), rt)
+            entry = member_table.entry(adapter, key, rt)
             if entry is not None and entry[0] == "property":
-                getter = inspect.getattr_static(adapter, entry[1]).fget
+                getter = member_table.static_attr(adapter, entry[1]).fget
                 return _wrap_call(getter, name, [], "getting", (value,))
             if entry is not None and entry[0] == "aproperty":
                 return _wrap_call(getattr(adapter, entry[1]), name, [], "getting", (value,))
@@ -177,7 +130,7 @@ def get_member(value: Any, name: str, rt: Any) -> Any:
 
 
 def _adapter(value: Any) -> type | None:
-    return clr.adapter_for(value)
+    return member_table.adapter(value)
 
 
 def set_member(value: Any, name: str, new: Any, rt: Any) -> None:
@@ -190,7 +143,7 @@ def set_member(value: Any, name: str, new: Any, rt: Any) -> None:
     if isinstance(value, (clr.DotNetObject, clr.DotNetException)):
         entry = member_map(type(value)).get(name.casefold())
         if entry is not None and entry[0] == "property":
-            prop = inspect.getattr_static(type(value), entry[1])
+            prop = member_table.static_attr(type(value), entry[1])
             if prop.fset is not None:
                 _wrap_call(setattr, name, [], "setting", (value, entry[1], clr.from_net(new)))
                 return
@@ -210,13 +163,15 @@ def _method_missing(value: Any, name: str, rt: Any, type_name: str | None = None
                             f"'{name}'.", error_id="MethodNotFound")
 
 
-def invoke_method(value: Any, name: str, args: list, rt: Any) -> Any:
-    key = name.casefold()
-    args = [objects.unvoid(a) for a in args]
+def invoke_method(value: Any, name: str, args: list, rt: Any, key: str | None = None) -> Any:
+    """`value.name(args)`; `key` is name.casefold() when the caller folded it already."""
+    if key is None:
+        key = name.casefold()
+    args = [None if a is VOID else a for a in args]
     if value is None or value is VOID:
         raise RuntimeException("You cannot call a method on a null-valued expression.", error_id="InvokeMethodOnNull")
     if isinstance(value, (clr.DotNetObject, clr.DotNetException)):
-        entry = _exists(type(value), member_map(type(value)).get(key), rt)
+        entry = member_table.entry(type(value), key, rt)
         if entry is not None and entry[0] == "method":
             return _wrap_call(getattr(value, entry[1]), name, args)
         if key == "gettype" and not args:
@@ -224,7 +179,7 @@ def invoke_method(value: Any, name: str, args: list, rt: Any) -> Any:
     else:
         adapter = _adapter(value)
         if adapter is not None:
-            entry = _exists(adapter, member_map(adapter).get(key), rt)
+            entry = member_table.entry(adapter, key, rt)
             if entry is not None and entry[0] in ("method", "static"):
                 return _wrap_call(getattr(adapter, entry[1]), name, args, lead=(value,))
     if key == "gettype" and not args:
@@ -245,7 +200,7 @@ def get_static(type_: objects.TypeLiteral, name: str, rt: Any) -> Any:
         if member is not None and (members_on is None or member.name in members_on(_framework(rt))):
             return member
     elif isinstance(impl, type):
-        entry = _exists(impl, member_map(impl).get(name.casefold()), rt)
+        entry = member_table.entry(impl, name.casefold(), rt)
         if entry is not None and entry[0] == "sproperty":
             return _wrap_call(getattr(impl, entry[1]), name, [], "getting", (rt,))
         if entry is not None and entry[0] == "field":
@@ -257,7 +212,7 @@ def invoke_static(type_: objects.TypeLiteral, name: str, args: list, rt: Any) ->
     args = [objects.unvoid(a) for a in args]
     impl = type_.impl
     if isinstance(impl, type):
-        entry = _exists(impl, member_map(impl).get(name.casefold()), rt)
+        entry = member_table.entry(impl, name.casefold(), rt)
         if entry is not None and entry[0] == "static":
             return _wrap_call(getattr(impl, entry[1]), name, args, lead=(rt,))
     raise _method_missing(type_, name, rt, type_.name)
@@ -283,6 +238,8 @@ def construct(type_name: str, impl: Any, args: list, rt: Any) -> Any:
 # ---- indexing ------------------------------------------------------------------------------------------------
 
 def _int_index(index: Any, rt: Any) -> int:
+    if type(index) is int and -2**31 <= index < 2**31:
+        return index  # already an Int32: the conversion below would return it unchanged
     from remediate.lab.pwsh.ops_bridge import convert
     return int(convert(index, "System.Int32", rt))
 
@@ -290,6 +247,12 @@ def _int_index(index: Any, rt: Any) -> int:
 def get_index(value: Any, index: Any, rt: Any) -> Any:
     """`value[index]` (lang-spec 7.1.4): arrays take negative indexes from the end and give $null out of range;
     an array of indexes gives the array of elements (a slice)."""
+    value_type = type(value)
+    if (value_type is str or value_type is list) and type(index) is int and -2**31 <= index < 2**31:
+        # The commonest case, `$text[$i]` / `$array[$i]` with an Int32, as the general path below answers it
+        if -len(value) <= index < len(value):
+            return clr.Char(value[index]) if value_type is str else value[index]
+        return None
     if value is None or value is VOID:
         raise RuntimeException("Cannot index into a null array.", error_id="NullArray")
     if isinstance(value, clr.Hashtable):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import decimal
 import math
+import operator
 import unicodedata
 from typing import Any
 
@@ -34,8 +35,21 @@ _CASE_OPS = {"eq", "ne", "gt", "ge", "lt", "le", "contains", "notcontains", "in"
 _RELATIONAL = {"gt", "ge", "lt", "le"}
 
 
+# Operator spellings come from script text, so these memo tables stay small; the evaluator asks per evaluation.
+_PARSED: tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]]] = ({}, {})
+_OP_SINCE: dict[str, int] = {}
+
+
 def parse_operator(op: str, case_sensitive: bool = False) -> tuple[str, bool]:
     """("ceq", False) -> ("eq", True); ("-ieq", ...) -> ("eq", False); ("eq", cs) -> ("eq", cs)."""
+    table = _PARSED[bool(case_sensitive)]
+    found = table.get(op)
+    if found is None:
+        found = table[op] = _parse_operator(op, bool(case_sensitive))
+    return found
+
+
+def _parse_operator(op: str, case_sensitive: bool) -> tuple[str, bool]:
     name = op.lstrip("-").casefold()
     if name in _CASE_OPS:
         return name, case_sensitive
@@ -46,8 +60,10 @@ def parse_operator(op: str, case_sensitive: bool = False) -> tuple[str, bool]:
 
 def require_version(op: str, ps_version: int) -> None:
     """Raises the ParseException PowerShell `ps_version` gives for an operator it does not have."""
-    base, _ = parse_operator(op)
-    if SINCE.get(base, 1) > ps_version:
+    since = _OP_SINCE.get(op)
+    if since is None:
+        since = _OP_SINCE[op] = SINCE.get(parse_operator(op)[0], 1)
+    if since > ps_version:
         raise ParseException(f"Unexpected token '-{op.lstrip('-')}' in expression or statement.",
                              error_id="UnexpectedToken")
 
@@ -242,6 +258,26 @@ def compare(op: str, left: Any, right: Any, *, case_sensitive: bool = False, ps_
     """
     require_version(op, ps_version)
     name, cs = parse_operator(op, case_sensitive)
+    return compare_parsed(name, cs, left, right, ps_version, op)
+
+
+_INT32_COMPARE = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "ge": operator.ge, "lt": operator.lt,
+                  "le": operator.le}
+
+
+def compare_parsed(name: str, cs: bool, left: Any, right: Any, ps_version: int, op: str) -> Any:
+    """`compare` for an operator already parsed (`name` without prefix, `cs`) and allowed on `ps_version`."""
+    # The commonest operand pairs, decided as equals/compare_values decide them but without their type walk:
+    # two Int32s compare by value; two strings (or two chars) test equality by strings_equal (chars upper-cased).
+    left_type = type(left)
+    if left_type is type(right):
+        if left_type is int and name in _INT32_COMPARE:
+            return _INT32_COMPARE[name](left, right)
+        if left_type is str and (name == "eq" or name == "ne"):
+            return strings_equal(left, right, cs) == (name == "eq")
+        if left_type is clr.Char and (name == "eq" or name == "ne"):
+            same = str(left) == str(right) if cs else _upper(str(left)) == _upper(str(right))
+            return same == (name == "eq")
     if name in ("contains", "notcontains"):
         found = any(equals(item, right, cs, ps_version=ps_version) for item in _items(left))
         return found if name == "contains" else not found

@@ -14,16 +14,24 @@ from remediate.lab.pwsh import convert as _convert
 from remediate.lab.pwsh import values as _values
 
 
-def is_true(value: Any) -> bool:
-    return _values.is_true(value)
+is_true = _values.is_true  # the evaluator's hottest call: no wrapper frame
+
+
+def _ofs(value: Any, rt: Any) -> str:
+    """`$OFS` where the value's string form could use it: only collections (and objects holding them) are joined
+    with it, so a scalar spares the scope walk."""
+    if value is None or isinstance(value, (str, int, float)):
+        return " "
+    return rt.ofs()
 
 
 def to_string(value: Any, rt: Any) -> str:
-    return _values.to_string(value, rt.ofs())
+    return _values.to_string(value, _ofs(value, rt))
 
 
 def convert(value: Any, type_name: str, rt: Any) -> Any:
-    return _convert.convert(value, type_name, ps_version=rt.ps_version, rt=rt, ofs=rt.ofs())
+    scalar = value is None or isinstance(value, (str, int, float))
+    return _convert.convert(value, type_name, ps_version=rt.ps_version, rt=rt, ofs=" " if scalar else rt.ofs)
 
 
 def as_type(value: Any, type_name: str, rt: Any) -> Any:
@@ -38,18 +46,32 @@ def resolve_type(name: str, rt: Any) -> str:
     return typenames.resolve(name, ps_version=rt.ps_version)
 
 
-def value_type_name(value: Any) -> str:
-    return typenames.value_type_name(value)
+value_type_name = typenames.value_type_name
+
+
+def _operator_ofs(op: str, right: Any, rt: Any) -> str:
+    uses = dispatch.uses_ofs(op)
+    if not uses:
+        return " "
+    return _ofs(right, rt) if uses == "right" else rt.ofs()
 
 
 def binary(op: str, left: Any, right: Any, rt: Any) -> Any:
     """Arithmetic, bitwise and every other operator whose result needs no `$matches`."""
-    return dispatch.binary_operator(op, left, right, ps_version=rt.ps_version, ofs=rt.ofs(), rt=rt)[0]
+    ofs = _operator_ofs(op, right, rt)
+    return dispatch.binary_operator(op, left, right, ps_version=rt.ps_version, ofs=ofs, rt=rt)[0]
 
 
 def compare(op: str, left: Any, right: Any, rt: Any) -> tuple[Any, Any]:
     """(result, matches): `matches` is the `$matches` table a scalar -match sets, else None."""
-    return dispatch.binary_operator(op, left, right, ps_version=rt.ps_version, ofs=rt.ofs(), rt=rt)
+    ofs = _operator_ofs(op, right, rt)
+    return dispatch.binary_operator(op, left, right, ps_version=rt.ps_version, ofs=ofs, rt=rt)
+
+
+def comparison(op: str) -> Any:
+    """`fn(left, right, rt) -> result` for an operator that never sets `$matches` nor reads `$OFS` (-eq, -lt,
+    -contains, -is, ...: see dispatch.comparison), else None."""
+    return dispatch.comparison(op)
 
 
 def unary(op: str, value: Any, rt: Any) -> Any:

@@ -62,6 +62,16 @@ class Scope:
             scope = scope.parent
         return None, key
 
+    def lookup(self, key: str, default: Any = _MISSING) -> Any:
+        """The value of an unqualified variable whose name is already folded (what compiled reads know)."""
+        scope: Scope | None = self
+        while scope is not None:
+            found = scope.vars.get(key, _MISSING)
+            if found is not _MISSING:
+                return found
+            scope = scope.parent
+        return default
+
     def get(self, name: str, default: Any = _MISSING) -> Any:
         scope, key = self.find(name)
         if scope is None:
@@ -74,6 +84,14 @@ class Scope:
         if scope.constraints and key in scope.constraints and convert is not None:
             value = convert(value, scope.constraints[key])
         scope.vars[key] = value
+
+    def set_local(self, key: str, value: Any, convert: Any) -> None:
+        """`set` of an unqualified variable whose name is already folded; a type constraint converts with
+        `convert(value, type_name, self)`."""
+        constraints = self.constraints
+        if constraints and key in constraints:
+            value = convert(value, constraints[key], self)
+        self.vars[key] = value
 
     def constrain(self, name: str, type_name: str) -> None:
         target, key = self._target(name)
@@ -129,5 +147,5 @@ class Scope:
 
     def ofs(self) -> str:
         """`$OFS`, the separator of arrays converted to strings (a space when unset)."""
-        value = self.get("OFS", None)
+        value = self.lookup("ofs", None)
         return " " if value is None else str(value)

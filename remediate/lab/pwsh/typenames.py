@@ -7,6 +7,7 @@ matched case-insensitively and `System.` may be left out (`[Int32]`, `[uint64]`)
 
 from __future__ import annotations
 
+import decimal
 from typing import Any
 
 from remediate.lab.windows import clr
@@ -66,9 +67,52 @@ def _full_name(name: str, ps_version: int) -> str | None:
     return None
 
 
+# (name, ps_version) -> full name, for the names that resolved; valid while clr.TYPES holds as many types as when
+# they were resolved (registration only adds), so a type registered later is still found.
+_RESOLVED: dict[tuple[str, int], str] = {}
+_FOLDED: dict[tuple[str, int], tuple[str, str]] = {}
+_RESOLVED_WITH = [0]
+
+
+# (Python type, type name, ps_version) -> `-is` answer, for the value types whose answer depends on nothing but
+# their Python type (not a TypedArray's element type, not a simulated object's own attributes).
+_IS: dict[tuple[type, str, int], bool] = {}
+_IS_BY_TYPE = frozenset({str, int, bool, float, decimal.Decimal, list, clr.Char, clr.Hashtable, clr.ArrayList,
+                         *clr.INT_TYPES.values()})
+
+
+def _types_unchanged() -> None:
+    if _RESOLVED_WITH[0] != len(clr.TYPES):
+        _RESOLVED.clear()
+        _FOLDED.clear()
+        _IS.clear()
+        _RESOLVED_WITH[0] = len(clr.TYPES)
+
+
 def resolve(name: str, *, ps_version: int = 2) -> str:
     """The full .NET name of a type as a script writes it (`int` -> `System.Int32`, `string[]` ->
     `System.String[]`). An unknown name is the RuntimeException PowerShell raises for a type literal."""
+    _types_unchanged()
+    key = (name, ps_version)
+    found = _RESOLVED.get(key)
+    if found is None:
+        found = _RESOLVED[key] = _resolve(name, ps_version)
+    return found
+
+
+def resolve_folded(name: str, *, ps_version: int = 2) -> tuple[str, str]:
+    """(resolve(name), its casefold): what conversions compare against."""
+    if _RESOLVED_WITH[0] != len(clr.TYPES):
+        _types_unchanged()
+    key = (name, ps_version)
+    found = _FOLDED.get(key)
+    if found is None:
+        full = resolve(name, ps_version=ps_version)
+        found = _FOLDED[key] = (full, full.casefold())
+    return found
+
+
+def _resolve(name: str, ps_version: int) -> str:
     text = name.strip()
     if text.startswith("[") and text.endswith("]"):
         text = text[1:-1].strip()
@@ -123,12 +167,23 @@ _INTERFACES: dict[str, Any] = {
 
 
 def _is_decimal(value: Any) -> bool:
-    import decimal
     return isinstance(value, decimal.Decimal)
 
 
 def is_type(value: Any, type_name: str, *, ps_version: int = 2) -> bool:
     """`value -is [type_name]` (lang-spec 7.8.3): the type or one it derives from; `$null` is of no type."""
+    value_type = type(value)
+    if value_type in _IS_BY_TYPE:
+        _types_unchanged()
+        key = (value_type, type_name, ps_version)
+        found = _IS.get(key)
+        if found is None:
+            found = _IS[key] = _is_type(value, type_name, ps_version)
+        return found
+    return _is_type(value, type_name, ps_version)
+
+
+def _is_type(value: Any, type_name: str, ps_version: int) -> bool:
     full = resolve(type_name, ps_version=ps_version)
     if value is None or value is clr.VOID:
         return False

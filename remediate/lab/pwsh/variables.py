@@ -12,6 +12,22 @@ _MISSING = object()
 
 def make_reader(name: str, strict_from: int = 1) -> Any:
     """A variable read; unset is $null, or an error from strict mode `strict_from` (1 in code, 2 in strings)."""
+    if ":" not in name:
+        key = name.casefold()
+
+        def read_local(scope: Any) -> Any:
+            # Scope.lookup, inlined: variable reads are the evaluator's commonest step
+            holder = scope
+            while holder is not None:
+                value = holder.vars.get(key, _MISSING)
+                if value is not _MISSING:
+                    return value
+                holder = holder.parent
+            if scope.strict_level >= strict_from:
+                raise undefined_variable(name, scope)
+            return None
+        return read_local
+
     def read(scope: Any) -> Any:
         value = scope.get(name, _MISSING)
         if value is _MISSING:

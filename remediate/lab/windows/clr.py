@@ -41,6 +41,7 @@ along the Python MRO (`clr.type_names(exc)`). A cmdlet reports a non-terminating
 from __future__ import annotations
 
 import decimal
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -97,6 +98,9 @@ UInt16 = _int_type("UInt16", 16, False)
 Int64 = _int_type("Int64", 64, True)
 UInt32 = _int_type("UInt32", 32, False)
 UInt64 = _int_type("UInt64", 64, False)
+# Every Byte value, boxed once: byte arrays of tens of kilobytes (FromBase64String, GetBytes) share these instead
+# of boxing each element (ints are immutable, so sharing is invisible to scripts).
+BYTE_VALUES: tuple[int, ...] = tuple(Byte(i) for i in range(256))
 INT_TYPES: dict[str, type[int]] = {
     "System.SByte": SByte, "System.Byte": Byte, "System.Int16": Int16, "System.UInt16": UInt16,
     "System.Int64": Int64, "System.UInt32": UInt32, "System.UInt64": UInt64,
@@ -109,9 +113,19 @@ class Char(str):
     TYPE_NAME: ClassVar[str] = "System.Char"
 
     def __new__(cls, value: str) -> Char:
+        text = cls is Char and isinstance(value, str)
+        found = _CHARS.get(value) if text else None
+        if found is not None:
+            return found  # chars are immutable: one instance per character serves every `$s[$i]`
         if len(value) != 1:
             raise FormatException("String must be exactly one character long.")
-        return super().__new__(cls, value)
+        made = super().__new__(cls, value)
+        if text:
+            _CHARS[str(value)] = made
+        return made
+
+
+_CHARS: dict[str, Char] = {}
 
 
 # ---- collections ---------------------------------------------------------------------------------------------
@@ -166,6 +180,13 @@ class Hashtable:
 
     def __contains__(self, key: Any) -> bool:
         return self._key(key) in self._data
+
+    def entry(self, key: Any, folded: str | None = None) -> tuple[Any, Any] | None:
+        """(the key as first added, its value), or None when absent: one lookup where `in` and `[]` take two.
+        `folded` is a string key's casefold when the caller already has it."""
+        if folded is None or self.case_sensitive:
+            return self._data.get(self._key(key))
+        return self._data.get(folded)
 
     def __len__(self) -> int:
         return len(self._data)
@@ -252,7 +273,14 @@ def since(version: str) -> Callable[[Any], Any]:
 def available(item: Any, framework: str) -> bool:
     """Whether a type or member marked with `SINCE` / `@since` exists on a host whose .NET Framework is `framework`."""
     version = getattr(item, "SINCE", None) or getattr(item, "__clr_since__", None) or "2.0"
-    return tuple(map(int, version.split("."))) <= tuple(map(int, framework.split(".")))
+    key = (version, framework)
+    found = _AVAILABLE.get(key)
+    if found is None:
+        found = _AVAILABLE[key] = tuple(map(int, version.split("."))) <= tuple(map(int, framework.split(".")))
+    return found
+
+
+_AVAILABLE: dict[tuple[str, str], bool] = {}  # (version, framework) -> available: a handful of version strings
 
 
 class Stream(DotNetObject):
@@ -701,8 +729,18 @@ def _split_astral(char: str) -> str:
     return chr(0xD800 + (code >> 10)) + chr(0xDC00 + (code & 0x3FF))
 
 
+# Arrays whose elements cannot be text (a byte[] of a decoded file is tens of thousands of elements): the string
+# conversions at the boundary leave them as they are without looking at each element.
+_NUMERIC_ARRAYS = frozenset({"System.Byte", "System.SByte", "System.Int16", "System.UInt16", "System.Int32",
+                             "System.UInt32", "System.Int64", "System.UInt64", "System.Double", "System.Single",
+                             "System.Boolean"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def to_net(value: Any) -> Any:
     """Python text (and lists of it) as .NET strings: characters beyond U+FFFF become surrogate pairs."""
+    if type(value) is TypedArray and value.element_type in _NUMERIC_ARRAYS:
+        return value
     if type(value) is str:
         if value.isascii() or max(value) < "\U00010000":
             return value
@@ -716,8 +754,10 @@ def to_net(value: Any) -> Any:
 
 def from_net(value: Any) -> Any:
     """.NET strings (and lists of them) as Python text: surrogate pairs joined; a lone surrogate stays as it is."""
+    if type(value) is TypedArray and value.element_type in _NUMERIC_ARRAYS:
+        return value
     if type(value) is str:
-        if value.isascii() or not any("\ud800" <= c <= "\udfff" for c in value):
+        if value.isascii() or _SURROGATE.search(value) is None:
             return value
         return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
     if isinstance(value, list) and any(type(v) is str and from_net(v) is not v for v in value):

@@ -88,11 +88,17 @@ def bytes_arg(value: Any, param: str) -> bytes:
         return bytes(value)
     if not isinstance(value, list):
         value = [value]
+    try:
+        # Integers 0-255 (what a byte[] holds) convert as they are; anything else takes the per-element
+        # conversion below, which also raises .NET's errors.
+        return bytes(value)
+    except (TypeError, ValueError):
+        pass
     return bytes(int(clr.Byte(clr.to_int(item))) for item in value)
 
 
 def byte_array(data: bytes) -> clr.TypedArray:
-    return clr.TypedArray("System.Byte", (clr.Byte(b) for b in data))
+    return clr.TypedArray("System.Byte", map(clr.BYTE_VALUES.__getitem__, data))
 
 
 def string_array(items: list[str]) -> clr.TypedArray:

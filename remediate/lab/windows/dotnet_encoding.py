@@ -19,9 +19,13 @@ from remediate.lab.windows.dotnet_args import (
 from remediate.lab.windows.refusal import NotModeled
 
 
+# ASCIIEncoding's replacement fallback: a byte above 0x7F reads as '?'.
+_ASCII_READ = bytes(range(0x80)) + b"?" * 0x80
+
+
 class _AsciiDecoder:
     def decode(self, data: bytes, final: bool = False) -> str:
-        return "".join(chr(b) if b < 0x80 else "?" for b in data)
+        return bytes(data).translate(_ASCII_READ).decode("ascii")
 
 
 @clr.register
@@ -38,7 +42,7 @@ class Encoding(clr.DotNetObject):
 
     def _encode(self, text: str) -> bytes:
         if self.codec == "ascii":
-            return bytes(ord(c) if ord(c) < 0x80 else 0x3F for c in text)
+            return text.encode("ascii", errors="replace")  # '?' for each character above U+007F
         if self.codec == "cp1252":
             return text.encode("cp1252", errors="replace")
         # A lone surrogate cannot be encoded: the replacement fallback writes U+FFFD.

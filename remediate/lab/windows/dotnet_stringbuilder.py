@@ -21,6 +21,8 @@ MAX_CAPACITY = 2**31 - 1
 
 def object_text(value: Any) -> str:
     """Object.ToString() as Append(object) calls it: numbers and dates with the current (en-US) culture."""
+    if type(value) is str:
+        return value  # what clr.to_str gives a string, without the type walk below
     if is_null(value):
         return ""
     if isinstance(value, bool):

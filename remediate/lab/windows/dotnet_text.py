@@ -15,7 +15,9 @@ culture-sensitive ordering (CompareTo, Compare without Ordinal) is refused: it i
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 from remediate.lab.windows import clr
@@ -50,17 +52,26 @@ def lower_char(c: str) -> str:
 
 
 def upper(text: str) -> str:
+    if text.isascii():
+        return text.upper()  # one-to-one for ASCII: the same as the per-character mapping
     return "".join(upper_char(c) for c in text)
 
 
 def lower(text: str) -> str:
+    if text.isascii():
+        return text.lower()
     return "".join(lower_char(c) for c in text)
 
 
-def _culture_view(text: str) -> tuple[str, list[int]]:
+_WEIGHTLESS = re.compile("[" + "".join(re.escape(c) for c in sorted(_IGNORABLE)) + "]")
+
+
+def _culture_view(text: str) -> tuple[str, Sequence[int]]:
     """The text without weightless characters, and each kept character's index in the original."""
-    if any(unicodedata.category(c) == "Mn" for c in text):
+    if not text.isascii() and any(unicodedata.category(c) == "Mn" for c in text):  # no combining mark is ASCII
         raise NotModeled("culture-sensitive string comparison of text with combining marks", repr(text))
+    if _WEIGHTLESS.search(text) is None:
+        return text, range(len(text))  # nothing to drop: every character stays where it is
     kept = [(i, c) for i, c in enumerate(text) if c not in _IGNORABLE]
     return "".join(c for _, c in kept), [i for i, _ in kept]
 

@@ -105,7 +105,7 @@ class IoCall:
 
 
 def byte_array(value: bytes) -> TypedArray:
-    return TypedArray("System.Byte", [clr.Byte(b) for b in value])
+    return TypedArray("System.Byte", map(clr.BYTE_VALUES.__getitem__, value))
 
 
 def raw_bytes(value: Any) -> bytes:
