@@ -71,6 +71,7 @@ def build_targets(inventory: Inventory, catalog: Catalog, hosts: list[str],
     built: list[Target] = []
     problems: list[InputError] = []
     by_type: dict[str, Catalog] = {}
+    shared_resources: dict[tuple[int, int], Resource] = {}
     for name in hosts:
         host = inventory.hosts[name]
         try:
@@ -79,7 +80,7 @@ def build_targets(inventory: Inventory, catalog: Catalog, hosts: list[str],
         except InputError as exc:
             problems.append(exc)
             break  # a catalog problem, the same for every host
-        target, found = _target(host, rules, define_hint(inventory, [name]))
+        target, found = _target(host, rules, define_hint(inventory, [name]), shared_resources)
         problems += found
         if target is not None:
             built.append(target)
@@ -125,16 +126,23 @@ def merge_problems(problems: list[InputError], inventory: Inventory) -> list[Inp
     return out
 
 
-def _target(host: Host, catalog: Catalog, hint: str) -> tuple[Target | None, list[InputError]]:
+def _target(host: Host, catalog: Catalog, hint: str,
+            shared_resources: dict[tuple[int, int], Resource] | None = None) -> tuple[Target | None, list[InputError]]:
+    """One host's rendered rules and resources. A rule rendered once for every host (no template: Catalog shares
+    its rendering) gives every host the same Resource objects too (`shared_resources`, keyed by the rendering)."""
     rendered, deferred, problems = catalog.render_all(host.vars, host.name)
     deferred = [replace(d, error=d.error.with_context(hint=hint)) for d in deferred]
     resources: list[Resource] = []
     seen: dict[str, Resource] = {}
+    cache = {} if shared_resources is None else shared_resources
     for rule in rendered:
         for index, spec in enumerate(rule.rule.resources):
             kind = KINDS[spec.kind]
-            identity = kind.identity(spec)
-            res = Resource(rule, index, kind, identity, kind.desired(spec))
+            res = cache.get((id(rule), index))
+            if res is None or res.rule is not rule:
+                res = Resource(rule, index, kind, kind.identity(spec), kind.desired(spec))
+                cache[(id(rule), index)] = res
+            identity = res.identity
             key = f"{kind.kind}:{kind.key(identity)}"
             other = seen.get(key)
             if other is not None and other.desired != res.desired:
