@@ -254,12 +254,13 @@ def plan_item(res: Resource, result: dict[str, Any], applicable: bool, facts: di
         error = result.get("error") or {}
         return PlanItem(**base, status=ItemStatus.ERROR, after=res.desired,
                         error=f"{error.get('type', 'Failed')}: {error.get('message', '')}".strip())
-    observed = shared(result.get("value"))
+    # The observed value is the host's own (a kind may read it in ways that must not reach another host's item);
+    # identities and desired values come from the playbook and are shared.
+    observed = result.get("value")
     desired = shared(res.desired)
     if res.kind.same(observed, desired):
         return PlanItem(**base, status=ItemStatus.COMPLIANT, before=observed, after=desired)
-    diff = [FieldDiff(path=c.path, before=shared(c.before), after=shared(c.after))
-            for c in res.kind.changes(observed, desired)]
+    diff = [FieldDiff(path=c.path, before=c.before, after=c.after) for c in res.kind.changes(observed, desired)]
     if res.kind.probe:
         return PlanItem(**base, status=ItemStatus.FAILED, before=observed, after=desired, diff=diff)
     status = ItemStatus.MANUAL if rule.remedy == "manual" else ItemStatus.DRIFT
@@ -279,7 +280,7 @@ _SHARED_MAX = 1 << 16
 
 def shared(value: Any) -> Any:
     """`value`, or an equal value already held by another plan item: every host of a fleet reports the same
-    identities, desired values and, mostly, the same observed values; a plan keeps each distinct one once.
+    identities and desired values; a plan keeps each distinct one once.
 
     Only flat values are shared (a dict or list of str, int, float, bool, None: what most kinds hold), keyed with
     their types so that 1, 1.0 and True stay apart; anything else is kept as it is. A few microseconds per value
