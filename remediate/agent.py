@@ -103,9 +103,9 @@ def agent_ops() -> list[AgentOp]:
 _FUNCTION = re.compile(r"(?im)^function\s+([A-Za-z][\w-]*)")
 # The core calls this fragment function only for an apply under the host lock (a request with "lock").
 _LOCKED_APPLY = "Invoke-LockedApply"
-# Whether `build_stdin` sends the agent assembled for the request (`script_for`) or the whole agent. The lab checks
-# the script it receives: it must accept every genuine assembly (`is_genuine_script`) before this is switched on.
-ASSEMBLE_PER_REQUEST = False
+# Whether `build_stdin` sends the agent assembled for the request (`script_for`) or the whole agent. The lab runs
+# whatever script it receives, under its interpreter, so both are exercised as a real host would run them.
+ASSEMBLE_PER_REQUEST = True
 
 
 @dataclass(frozen=True)

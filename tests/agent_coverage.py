@@ -76,7 +76,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if REFUSALS and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     text = agent.render_script()
-    result = coverage.coverage_of(text)
+    # Commands carry the agent assembled for their request (remediate/agent.py script_for): their lines count
+    # for the whole agent's, mapped line by line.
+    parts = [t for t in coverage.RECORDER.texts().values() if t != text and agent.is_genuine_script(t)]
+    result = coverage.coverage_of(text, parts=parts)
     session.config._agent_coverage = result  # type: ignore[attr-defined]
     if _whole_suite(session.config) and result.executed and result.percent < MINIMUM and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -52,7 +52,6 @@ _STATE_DOMAINS |= {"mail"}  # clock, event log, queues: symptoms of the others' 
 
 
 # The options remediate's command line gives powershell.exe before -EncodedCommand (remediate.agent).
-_OPTIONS = [o.casefold() for o in agent.POWERSHELL_ARGS]
 
 
 @functools.lru_cache(maxsize=1)
@@ -85,19 +84,51 @@ def plain(value: Any) -> Any:
     return value
 
 
-def decode_encoded_command(arguments: list[str]) -> str | None:
-    """The script of a `powershell.exe OPTIONS -EncodedCommand BASE64` command line, or None for another one.
+# powershell.exe's parameters (about_PowerShell_exe; the same names in Windows PowerShell 2.0 and 5.1), matched
+# case-insensitively and by any unambiguous prefix, as powershell.exe does. Switches, then those taking a value.
+_SWITCHES = ("-NoLogo", "-NoExit", "-Sta", "-Mta", "-NoProfile", "-NonInteractive")
+_VALUED = ("-ExecutionPolicy", "-InputFormat", "-OutputFormat", "-WindowStyle", "-EncodedCommand", "-Command",
+           "-File", "-PSConsoleFile", "-Version")
 
-    WinRS hands Windows one command line; pywinrm sends all arguments joined by spaces as one element. The agent's
-    arguments hold no spaces or quotes, so splitting on whitespace is what Windows does to them.
+
+def _parameter(word: str) -> str | None:
+    if not word.startswith(("-", "/")) or len(word) < 2:
+        return None
+    folded = "-" + word[1:].casefold()
+    matches = [p for p in (*_SWITCHES, *_VALUED) if p.casefold().startswith(folded)]
+    exact = [p for p in matches if p.casefold() == folded]
+    return (exact or matches)[0] if len(exact or matches) == 1 else None
+
+
+def decode_encoded_command(command: str, arguments: list[str]) -> str | None:
+    """The script of a `powershell[.exe] [OPTIONS] -EncodedCommand BASE64` command line, or None for another one.
+
+    WinRS hands Windows one command line; pywinrm sends the command and its arguments as given (remediate: the
+    program, then its options; `Session.run_ps`: the whole line as the command), and none of these hold quotes,
+    so splitting on whitespace is what Windows does to them. Only -EncodedCommand is run: -Command and -File
+    (a script from a file or the rest of the line) are not modelled.
     """
-    words = " ".join(arguments).split()
-    if len(words) != len(_OPTIONS) + 1 or [w.casefold() for w in words[:-1]] != _OPTIONS:
+    words = " ".join([command, *arguments]).split()
+    if not words or words[0].casefold() not in (agent.POWERSHELL, agent.POWERSHELL.removesuffix(".exe")):
         return None
-    try:
-        return base64.b64decode(words[-1], validate=True).decode("utf-16-le")
-    except (ValueError, UnicodeDecodeError):
-        return None
+    script = None
+    index = 1
+    while index < len(words):
+        name = _parameter(words[index])
+        if name is None or (name in _VALUED and index + 1 >= len(words)):
+            return None
+        if name in _SWITCHES:
+            index += 1
+            continue
+        if name == "-EncodedCommand":
+            try:
+                script = base64.b64decode(words[index + 1], validate=True).decode("utf-16-le")
+            except (ValueError, UnicodeDecodeError):
+                return None
+        elif name in ("-Command", "-File", "-PSConsoleFile", "-Version"):
+            return None
+        index += 2
+    return script
 
 
 @dataclass
@@ -141,15 +172,16 @@ class SimHost:
 
     def run_command(self, command: str, arguments: list[str], stdin: bytes) -> tuple[bytes, bytes, int]:
         """Runs a WinRS command with its whole stdin; returns (stdout, stderr, exit code) as the program gave them."""
-        if command.lower() not in (agent.POWERSHELL, agent.POWERSHELL.removesuffix(".exe")):
+        program = command.split()[0] if command.split() else ""
+        if program.lower() not in (agent.POWERSHELL, agent.POWERSHELL.removesuffix(".exe")):
             # Not a pretended cmd.exe error: another client (Ansible's `hostname`, a person's `ipconfig`) is told
             # plainly what this host is, so a failure is not mistaken for a Windows problem.
             message = f"lab: this simulated Windows host runs only powershell.exe with the remediate agent; " \
-                      f"'{command}' is not run here\r\n"
+                      f"'{program}' is not run here\r\n"
             return b"", message.encode("utf-8", "replace"), 1
-        script = decode_encoded_command(arguments)
+        script = decode_encoded_command(command, arguments)
         if script is None:
-            return b"", b"lab: only powershell.exe with remediate's options and -EncodedCommand is run here\r\n", 1
+            return b"", b"lab: only powershell.exe with -EncodedCommand (and its switches) is run here\r\n", 1
         # powershell.exe's $input enumerates the lines of its standard input.
         lines = stdin.decode("utf-8", "replace").splitlines()
         # Commands run concurrently, as on Windows: the agent's lock file keeps two applies apart, and each state

@@ -9,6 +9,7 @@ the script being run; the lab's hosts run in the test process, so the e2e suite 
 from __future__ import annotations
 
 import atexit
+import difflib
 import functools
 import hashlib
 import json
@@ -48,11 +49,25 @@ def executable_lines(text: str) -> frozenset[int]:
 
 
 class Recorder:
-    """Lines run, per script key. Thread-safe: the lab serves hosts from several threads."""
+    """Lines run, per script key, and the texts behind the keys. Thread-safe: the lab serves hosts from several
+    threads."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._hits: dict[str, set[int]] = {}
+        self._texts: dict[str, str] = {}
+
+    def remember(self, key: str, text: str) -> None:
+        """The text a key names (called once per text compiled), so that lines of one script can be mapped onto
+        another that holds the same code (an assembly of the agent onto the whole agent)."""
+        if key not in self._texts:
+            with self._lock:
+                self._texts.setdefault(key, text)
+
+    def texts(self) -> dict[str, str]:
+        """Key -> text of every script that ran at least one statement."""
+        with self._lock:
+            return {key: text for key, text in self._texts.items() if self._hits.get(key)}
 
     def hit(self, key: str, line: int) -> None:
         hits = self._hits.get(key)
@@ -75,15 +90,19 @@ class Recorder:
 
     def dump(self, path: Path) -> None:
         """Writes the hits as JSON (pytest-xdist workers hand them to the controller this way)."""
+        texts = self.texts()
         with self._lock:
-            data = {key: sorted(lines) for key, lines in self._hits.items()}
+            data = {"hits": {key: sorted(lines) for key, lines in self._hits.items()}, "texts": texts}
         path.write_text(json.dumps(data), encoding="utf-8")
 
     def load(self, paths: Iterable[Path]) -> None:
         for path in paths:
-            for key, lines in json.loads(path.read_text(encoding="utf-8")).items():
-                with self._lock:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            with self._lock:
+                for key, lines in data["hits"].items():
                     self._hits.setdefault(key, set()).update(lines)
+                for key, text in data["texts"].items():
+                    self._texts.setdefault(key, text)
 
 
 RECORDER = Recorder()
@@ -114,6 +133,23 @@ class Coverage:
         return 100.0 * len(self.executed) / len(self.executable) if self.executable else 100.0
 
 
-def coverage_of(text: str, recorder: Recorder = RECORDER) -> Coverage:
+def coverage_of(text: str, recorder: Recorder = RECORDER, parts: Iterable[str] = ()) -> Coverage:
+    """The coverage of `text`: its own lines that ran, and those of each text in `parts` (scripts made of pieces
+    of `text`, such as the agent assembled for one request) mapped onto `text` line by identical line."""
     executable = executable_lines(text)
-    return Coverage(executable, frozenset(recorder.lines(script_key(text)) & executable))
+    executed = recorder.lines(script_key(text))
+    for part in parts:
+        mapping = line_map(part, text)
+        executed.update(mapping[line] for line in recorder.lines(script_key(part)) if line in mapping)
+    return Coverage(executable, frozenset(executed & executable))
+
+
+def line_map(part: str, whole: str) -> dict[int, int]:
+    """1-based lines of `part` -> the same lines of `whole`, where `part` is made of runs of `whole`'s lines."""
+    mine, theirs = part.splitlines(), whole.splitlines()
+    matcher = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
+    mapping: dict[int, int] = {}
+    for block in matcher.get_matching_blocks():
+        for offset in range(block.size):
+            mapping[block.a + offset + 1] = block.b + offset + 1
+    return mapping

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from remediate.lab.pwsh.coverage import script_key
+from remediate.lab.pwsh.coverage import RECORDER, script_key
 from remediate.lab.pwsh.errors import NotImplementedConstruct
 from remediate.lab.pwsh.parse import Pos
 
@@ -47,6 +47,7 @@ class Unit:
         self.lines = text.splitlines()
         self.refused: list[NotImplementedConstruct] = []
         self.key = script_key(text)  # the coverage recorder's name for this text
+        RECORDER.remember(self.key, text)
 
     def pos(self, node: Any) -> Pos:
         row, col = node.start_point
