@@ -178,10 +178,13 @@ def _closure(names: set[str]) -> frozenset[str]:
     return frozenset(done)
 
 
-def fragments_for(request: dict[str, Any]) -> frozenset[str]:
+def fragments_for(request: Any) -> frozenset[str]:
     """The fragments a request needs: those declaring an op it names (any "op" member, read ops and an apply's
     read/set/undo ops alike), the lock fragment for an apply under the host lock, and what those call. A name
-    that is no op selects nothing: the agent answers it UnknownOp, as the whole agent would."""
+    that is no op selects nothing: the agent answers it UnknownOp, as the whole agent would. What is not a
+    request object at all selects only the core, whose protocol check refuses it as the whole agent would."""
+    if not isinstance(request, dict):
+        return _closure(set())
     by_op, locked = _op_owners()
     wanted = {by_op[name] for name in _op_names(request) if name in by_op}
     if request.get("lock") is not None:
