@@ -20,6 +20,7 @@ import base64
 import functools
 import struct
 import warnings
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -109,7 +110,8 @@ class WireTransport:
         if isinstance(message, str):
             message = message.encode("utf-8")
         if self.encryption is not None:
-            response = self._post(self._sealed(message), _SEALED_TYPE)
+            plain = message
+            response = self._post(self._sealed(plain), _SEALED_TYPE, reseal=lambda: self._sealed(plain))
         else:
             response = self._post(message, None)
         return self._content(self._checked(response))
@@ -126,8 +128,14 @@ class WireTransport:
                                                **common)
         return urllib3.HTTPSConnectionPool(self._host, self._port, ssl_context=self._ssl_context, **common)
 
-    def _post(self, body: bytes, content_type: str | None) -> Any:
-        """One POST, with the NTLM handshake first if the connection is not authenticated yet."""
+    def _post(self, body: bytes, content_type: str | None, reseal: Callable[[], bytes] | None = None) -> Any:
+        """One POST, with the NTLM handshake first if the connection is not authenticated yet.
+
+        An authenticated keep-alive connection can be closed between two requests (HTTP.sys closes one idle for
+        120 s; a fleet's early hosts wait that long between snapshot and apply): urllib3 opens a new one, the
+        server answers 401, and the handshake makes a new NTLM context. A sealed body must then be sealed again
+        with the new context (`reseal`): sent as sealed under the old one, the server cannot verify it (requests_ntlm
+        under pywinrm resends the old bytes, and the host answers 400)."""
         headers = dict(_HEADERS)
         if content_type:
             headers["Content-Type"] = content_type
@@ -137,7 +145,7 @@ class WireTransport:
         if response.status == 401 and self._auth == "ntlm":  # requests_ntlm: any 401 to a request without auth
             kind = _auth_type(response.headers.get("www-authenticate", "").lower())
             if kind is not None:
-                response = self._ntlm_handshake(response, kind, body, headers)
+                response = self._ntlm_handshake(response, kind, body, headers, reseal)
         return response
 
     def _send(self, body: bytes, headers: dict[str, str], keep: bool = False) -> Any:
@@ -147,8 +155,10 @@ class WireTransport:
         except Exception as exc:  # noqa: BLE001 - translated into what requests raises, for the caller's mapping
             raise _as_requests_error(exc) from exc
 
-    def _ntlm_handshake(self, first: Any, kind: str, body: bytes, headers: dict[str, str]) -> Any:
-        """requests_ntlm's retry_using_http_NTLM_auth: NEGOTIATE and AUTHENTICATE legs, each resending the body."""
+    def _ntlm_handshake(self, first: Any, kind: str, body: bytes, headers: dict[str, str],
+                        reseal: Callable[[], bytes] | None = None) -> Any:
+        """requests_ntlm's retry_using_http_NTLM_auth: NEGOTIATE and AUTHENTICATE legs, each resending the body
+        (sealed again under the new context for the AUTHENTICATE leg, which the server reads)."""
         cbt = None
         if self._https:
             der = self._peer_certificate()
@@ -171,8 +181,8 @@ class WireTransport:
             raise PermissionError("Access denied: Server did not respond with NTLM challenge token")
         answer = client.step(base64.b64decode(token[len(prefix):].encode()))
         headers["Authorization"] = f"{kind} {base64.b64encode(answer or b'').decode()}"
-        third = self._send(body, headers)
         self._context = client
+        third = self._send(reseal() if reseal is not None else body, headers)
         return third
 
     def _peer_certificate(self) -> bytes | None:

@@ -39,8 +39,6 @@ log = logging.getLogger(__name__)
 
 SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8"
 HANDSHAKE_TIMEOUT = 10.0
-# An idle keep-alive connection is closed after this long, as HTTP.sys does (its idle timeout is 120 s).
-IDLE_TIMEOUT = 120.0
 
 
 @dataclass
@@ -78,7 +76,8 @@ class Connection:
             if self.runtime.ssl_context is not None:
                 self.sock.settimeout(HANDSHAKE_TIMEOUT)
                 self.sock = self.runtime.ssl_context.wrap_socket(self.sock, server_side=True)
-            self.sock.settimeout(IDLE_TIMEOUT)
+            # An idle keep-alive connection is closed as HTTP.sys closes it (EndpointConfig.idle_timeout).
+            self.sock.settimeout(self.endpoint.config.idle_timeout)
             rfile = self.sock.makefile("rb")
             while not self.stopping.is_set():
                 try:

@@ -63,6 +63,8 @@ class EndpointConfig:
     ``operation_timeout_cap`` shortens how long a Receive waits for a running command before answering the
     w:TimedOut fault (tests set it low so that retries happen quickly).
     ``max_envelope_size`` applies when a request carries no ``w:MaxEnvelopeSize`` header of its own.
+    ``idle_timeout`` is how long a keep-alive connection may sit idle before the server closes it (HTTP.sys: 120 s;
+    tests set it low to make a client meet a connection closed between two of its requests).
     ``kerberos`` names the host's service principal (remediate/lab/wsman/kerberos.py); a Kerberos logon is known by
     its principal (``user@REALM``), which ``users`` and ``denied_users`` may list with any password.
     """
@@ -74,6 +76,7 @@ class EndpointConfig:
     operation_timeout_cap: float | None = None
     denied_users: frozenset[str] = frozenset()
     max_envelope_size: int = 153600
+    idle_timeout: float = 120.0
     kerberos: KerberosService | None = None
 
     def __post_init__(self) -> None:
