@@ -204,7 +204,7 @@ class WinRMConnection(Connection):
     def _call(self, fn):  # type: ignore[no-untyped-def]
         try:
             with kerberos.ccache_scope(self._ccache):
-                return fn()
+                return self._sealed_anew_once(fn)
         except InvalidCredentialsError:
             self.reset()
             if self._kerberos:
@@ -262,6 +262,25 @@ class WinRMConnection(Connection):
         except (OSError, ValueError) as exc:
             self.reset()
             raise TransportError(self.host, f"{type(exc).__name__}: {_first_line(exc)}") from None
+
+    def _sealed_anew_once(self, fn):  # type: ignore[no-untyped-def]
+        """`fn()`, and once more over a new logon if the host could not read a sealed message (HTTP 400).
+
+        pywinrm's requests transport (Kerberos, a proxy, --debug) after the host closed an idle keep-alive
+        connection (HTTP.sys: 120 s): requests reconnects, the host asks for a new logon, requests_kerberos
+        re-authenticates and resends the message still sealed under the old context, which the host cannot unseal.
+        A 400 is answered before anything is processed, so the same call over a new session (a new logon, a new
+        context; the shell is the user's and lives on) is safe for every operation. WireTransport seals again
+        itself (remediate/transport/wire.py)."""
+        try:
+            return fn()
+        except WinRMTransportError as exc:
+            protocol = self._protocol
+            if _status(exc.code) != 400 or protocol is None or isinstance(protocol.transport, WireTransport) \
+                    or self._conn.scheme is Scheme.HTTPS:
+                raise
+            protocol.transport.close_session()
+            return fn()
 
     def reset(self) -> None:
         protocol, self._protocol, self._shell_id = self._protocol, None, None

@@ -295,3 +295,32 @@ def test_the_acceptor_takes_raw_and_spnego_tokens_and_checks_the_binding(realm, 
             acceptor.accept(token(None))
     with pytest.raises(KerberosError, match="Kerberos logon refused"):
         KerberosAcceptor(service, cert_hash).accept(token(b"tls-server-end-point:" + b"\x02" * 32))
+
+
+def test_a_connection_closed_while_idle_is_logged_on_again(realm, tmp_path, lab_password):
+    """HTTP.sys closes a keep-alive connection idle for 120 s (the lab's idle_timeout, here 0.3 s): requests
+    reconnects, requests_kerberos logs on again and resends the message sealed under the old context; the host
+    cannot read it (400) and the connection sends it again over a new session (remediate/transport/winrm.py)."""
+    import time
+
+    from remediate.inventory import load_inventory
+    from remediate.lab.wsman import AuthMode, CommandOutput, EndpointConfig, WSManLab
+    from remediate.lab.wsman.kerberos import KerberosService
+    from remediate.transport.winrm import WinRMConnection
+
+    realm.add_user("remediate", lab_password)
+    realm.add_service("HTTP/localhost")
+    realm.kinit(PRINCIPAL, lab_password, f"FILE:{tmp_path / 'ccache'}")
+    config = EndpointConfig(users={"remediate": lab_password}, auth=frozenset({AuthMode.KERBEROS}),
+                            kerberos=KerberosService("HTTP", "localhost"), idle_timeout=0.3)
+    with WSManLab() as lab:
+        endpoint = lab.add_host("local", lambda c, a, s: CommandOutput(b"seen:" + s, b"", 0), config)
+        inventory = tmp_path / "inventory.yaml"
+        inventory.write_text(f"connection: {{transport: kerberos, scheme: http}}\n"
+                             f"hosts: {{local: {{connection: {{address: localhost, port: {endpoint.port}}}}}}}\n")
+        host = load_inventory(inventory).hosts["local"]
+        with WinRMConnection(host, None) as connection:
+            assert connection.run("agent", [], b"one").stdout == b"seen:one"
+            time.sleep(0.9)
+            assert connection.run("agent", [], b"two").stdout == b"seen:two"
+        assert endpoint.counters.snapshot().kerberos_logons >= 2
