@@ -132,10 +132,10 @@ class WireTransport:
         """One POST, with the NTLM handshake first if the connection is not authenticated yet.
 
         An authenticated keep-alive connection can be closed between two requests (HTTP.sys closes one idle for
-        120 s; a fleet's early hosts wait that long between snapshot and apply): urllib3 opens a new one, the
-        server answers 401, and the handshake makes a new NTLM context. A sealed body must then be sealed again
-        with the new context (`reseal`): sent as sealed under the old one, the server cannot verify it (requests_ntlm
-        under pywinrm resends the old bytes, and the host answers 400)."""
+        120 s; a fleet's early hosts wait that long for their shell's Delete at the end of a long run): urllib3
+        opens a new one, the server answers 401, and the handshake makes a new NTLM context. A sealed body must
+        then be sealed again with the new context (`reseal`): sent as sealed under the old one, the server cannot
+        verify it (requests_ntlm under pywinrm resends the old bytes, and the host answers 400)."""
         headers = dict(_HEADERS)
         if content_type:
             headers["Content-Type"] = content_type
