@@ -30,7 +30,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeGuard
 
 import jinja2
 from pydantic import BaseModel, ConfigDict, Field
@@ -217,13 +217,18 @@ def _include_target(including: Path, name: str, root: Path | None, lines: LineMa
     return target
 
 
+def is_template(value: Any) -> TypeGuard[str]:
+    """Whether `value` is a string that `_render` renders (the one test of "is a template" in the project)."""
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
 def _templated(value: Any) -> bool:
-    """Whether any string in `value` is a template (what `_render` would render)."""
+    """Whether any string in `value` is a template."""
     if isinstance(value, dict):
         return any(_templated(v) for v in value.values())
     if isinstance(value, list):
         return any(_templated(v) for v in value)
-    return isinstance(value, str) and ("{{" in value or "{%" in value)
+    return is_template(value)
 
 
 def render_rule(src: RuleSource, context: dict[str, Any], host: str) -> Rule:
@@ -243,7 +248,7 @@ def _render(value: Any, context: dict[str, Any], lines: LineMap, path: FieldPath
         return {k: _render(v, context, lines, (*path, k), host, rule) for k, v in value.items()}
     if isinstance(value, list):
         return [_render(v, context, lines, (*path, i), host, rule) for i, v in enumerate(value)]
-    if isinstance(value, str) and ("{{" in value or "{%" in value):
+    if is_template(value):
         return render_string(value, context, lines, path, host, rule)
     return value
 

@@ -17,7 +17,16 @@ import jinja2.meta
 from pydantic import ValidationError
 
 from remediate.errors import InputError
-from remediate.playbook import ENV, NeedsFacts, Rule, RuleSource, UndefinedVariable, evaluate_when, render_rule
+from remediate.playbook import (
+    ENV,
+    NeedsFacts,
+    Rule,
+    RuleSource,
+    UndefinedVariable,
+    evaluate_when,
+    is_template,
+    render_rule,
+)
 from remediate.validation import problems_of
 
 
@@ -89,7 +98,7 @@ def template_variables(src: RuleSource) -> set[str]:
         elif isinstance(value, list):
             for item in value:
                 walk(item)
-        elif isinstance(value, str) and ("{{" in value or "{%" in value):
+        elif is_template(value):
             try:
                 names.update(jinja2.meta.find_undeclared_variables(ENV.parse(value)))
             except jinja2.TemplateSyntaxError:
