@@ -51,9 +51,6 @@ _STATE_DOMAINS |= {"services", "firewall", "defender"}  # Windows host settings
 _STATE_DOMAINS |= {"mail"}  # clock, event log, queues: symptoms of the others' causes (lab/symptoms.py)
 
 
-# The options remediate's command line gives powershell.exe before -EncodedCommand (remediate.agent).
-
-
 @functools.lru_cache(maxsize=1)
 def _op_functions() -> dict[str, str]:
     """Agent function name (casefolded) -> the op it implements, from the agent's own `#op` declarations."""
@@ -91,6 +88,10 @@ _VALUED = ("-ExecutionPolicy", "-InputFormat", "-OutputFormat", "-WindowStyle", 
            "-File", "-PSConsoleFile", "-Version")
 
 
+def _is_powershell(program: str) -> bool:
+    return program.casefold() in (agent.POWERSHELL, agent.POWERSHELL.removesuffix(".exe"))
+
+
 def _parameter(word: str) -> str | None:
     if not word.startswith(("-", "/")) or len(word) < 2:
         return None
@@ -109,7 +110,7 @@ def decode_encoded_command(command: str, arguments: list[str]) -> str | None:
     (a script from a file or the rest of the line) are not modelled.
     """
     words = " ".join([command, *arguments]).split()
-    if not words or words[0].casefold() not in (agent.POWERSHELL, agent.POWERSHELL.removesuffix(".exe")):
+    if not words or not _is_powershell(words[0]):
         return None
     script = None
     index = 1
@@ -172,8 +173,8 @@ class SimHost:
 
     def run_command(self, command: str, arguments: list[str], stdin: bytes) -> tuple[bytes, bytes, int]:
         """Runs a WinRS command with its whole stdin; returns (stdout, stderr, exit code) as the program gave them."""
-        program = command.split()[0] if command.split() else ""
-        if program.lower() not in (agent.POWERSHELL, agent.POWERSHELL.removesuffix(".exe")):
+        program = (command.split() or [""])[0]
+        if not _is_powershell(program):
             # Not a pretended cmd.exe error: another client (Ansible's `hostname`, a person's `ipconfig`) is told
             # plainly what this host is, so a failure is not mistaken for a Windows problem.
             message = f"lab: this simulated Windows host runs only powershell.exe with the remediate agent; " \
