@@ -9,6 +9,7 @@ another host).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import struct
 from collections.abc import Callable, Iterator
@@ -208,24 +209,32 @@ def test_a_ticket_for_another_host_is_refused_by_the_host(kerberos_lab, cli, pla
 
 
 
-def test_the_spn_is_derived_from_the_address_as_pywinrm_does(realm, tmp_path, lab_password):
-    """No `spn:`: the host reached as `localhost` is HTTP/localhost, the principal its acceptor holds."""
+@contextlib.contextmanager
+def _localhost(realm, tmp_path, lab_password, **config):
+    """A lab host reached as `localhost` over Kerberos/HTTP with no `spn:` (HTTP/localhost, the principal its
+    acceptor holds), a kinit ticket, and a handler that echoes stdin: (endpoint, the inventory's Host)."""
     from remediate.inventory import load_inventory
     from remediate.lab.wsman import AuthMode, CommandOutput, EndpointConfig, WSManLab
     from remediate.lab.wsman.kerberos import KerberosService
-    from remediate.transport.winrm import WinRMConnection
 
     realm.add_user("remediate", lab_password)
     realm.add_service("HTTP/localhost")
     realm.kinit(PRINCIPAL, lab_password, f"FILE:{tmp_path / 'ccache'}")
-    config = EndpointConfig(users={"remediate": lab_password}, auth=frozenset({AuthMode.KERBEROS}),
-                            kerberos=KerberosService("HTTP", "localhost"))
+    endpoint_config = EndpointConfig(users={"remediate": lab_password}, auth=frozenset({AuthMode.KERBEROS}),
+                                     kerberos=KerberosService("HTTP", "localhost"), **config)
     with WSManLab() as lab:
-        endpoint = lab.add_host("local", lambda c, a, s: CommandOutput(b"seen:" + s, b"", 0), config)
+        endpoint = lab.add_host("local", lambda c, a, s: CommandOutput(b"seen:" + s, b"", 0), endpoint_config)
         inventory = tmp_path / "inventory.yaml"
         inventory.write_text(f"connection: {{transport: kerberos, scheme: http}}\n"
                              f"hosts: {{local: {{connection: {{address: localhost, port: {endpoint.port}}}}}}}\n")
-        host = load_inventory(inventory).hosts["local"]
+        yield endpoint, load_inventory(inventory).hosts["local"]
+
+
+def test_the_spn_is_derived_from_the_address_as_pywinrm_does(realm, tmp_path, lab_password):
+    """No `spn:`: the host reached as `localhost` is HTTP/localhost, the principal its acceptor holds."""
+    from remediate.transport.winrm import WinRMConnection
+
+    with _localhost(realm, tmp_path, lab_password) as (endpoint, host):
         assert (host.connection.spn_service, host.connection.spn_host) == ("HTTP", "localhost")
         with WinRMConnection(host, None) as connection:
             result = connection.run("agent", [], b"data")
@@ -303,22 +312,9 @@ def test_a_connection_closed_while_idle_is_logged_on_again(realm, tmp_path, lab_
     cannot read it (400) and the connection sends it again over a new session (remediate/transport/winrm.py)."""
     import time
 
-    from remediate.inventory import load_inventory
-    from remediate.lab.wsman import AuthMode, CommandOutput, EndpointConfig, WSManLab
-    from remediate.lab.wsman.kerberos import KerberosService
     from remediate.transport.winrm import WinRMConnection
 
-    realm.add_user("remediate", lab_password)
-    realm.add_service("HTTP/localhost")
-    realm.kinit(PRINCIPAL, lab_password, f"FILE:{tmp_path / 'ccache'}")
-    config = EndpointConfig(users={"remediate": lab_password}, auth=frozenset({AuthMode.KERBEROS}),
-                            kerberos=KerberosService("HTTP", "localhost"), idle_timeout=0.3)
-    with WSManLab() as lab:
-        endpoint = lab.add_host("local", lambda c, a, s: CommandOutput(b"seen:" + s, b"", 0), config)
-        inventory = tmp_path / "inventory.yaml"
-        inventory.write_text(f"connection: {{transport: kerberos, scheme: http}}\n"
-                             f"hosts: {{local: {{connection: {{address: localhost, port: {endpoint.port}}}}}}}\n")
-        host = load_inventory(inventory).hosts["local"]
+    with _localhost(realm, tmp_path, lab_password, idle_timeout=0.3) as (endpoint, host):
         with WinRMConnection(host, None) as connection:
             assert connection.run("agent", [], b"one").stdout == b"seen:one"
             time.sleep(0.9)
